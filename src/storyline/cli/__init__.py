@@ -1,0 +1,1 @@
+"""Serve stage, terminal face: the ``storyline`` command."""

@@ -1,0 +1,322 @@
+"""The ``storyline`` command line: ingest, stories, show, why, eval, demo.
+
+Imports are lazy on purpose: ``storyline eval`` is timed as a whole process, start-up included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+PROG = "storyline"
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; the message says how to fix it."""
+
+
+def _duration(text: str) -> float:
+    """Seconds in ``30m``, ``24h``, ``7d``, ``2w`` (a bare number is hours)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 30m, 24h, 7d)")
+    unit = {"s": 1, "m": 60, "h": 3600, "": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    return float(m.group(1)) * unit
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _db_help() -> str:
+    return "SQLite file to use (default: $STORYLINE_DB, else ./storyline.db)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Turn a stream of news articles into stories: deduplicate, cluster, name and explain.",
+        epilog="Start with `storyline demo`, then `storyline ingest YOUR.jsonl` and `storyline stories`.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add articles from JSONL, CSV, RSS/Atom files or - (stdin)",
+                       description="Add articles to the store. Formats by suffix (.jsonl/.json, .csv/.tsv, "
+                                   ".xml/.rss/.atom) or by content; - reads stdin. Re-ingesting is safe: "
+                                   "articles already stored are recognised and skipped.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--db", help=_db_help())
+    p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress, problems or summary on stderr")
+
+    p = sub.add_parser("stories", help="list top stories, newest activity first",
+                       description="List stories, most recently active first. --since counts back from the "
+                                   "newest article in the store.")
+    p.add_argument("--since", type=_duration, metavar="AGE", help="only stories active within AGE (e.g. 24h, 7d)")
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N stories (default 20)")
+    p.add_argument("--db", help=_db_help())
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("show", help="everything about one story",
+                       description="Show a story: headline, summary, entities, timeline and coverage.")
+    p.add_argument("story", type=int, metavar="STORY_ID")
+    p.add_argument("--db", help=_db_help())
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    p = sub.add_parser("why", help="why an article is in its story",
+                       description="Which story an article joined and the scores that decided it.")
+    p.add_argument("article", metavar="ARTICLE_ID")
+    p.add_argument("--db", help=_db_help())
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    p = sub.add_parser("eval", help="cluster a labelled JSONL file and score it (BCubed, ARI)",
+                       description="Cluster a labelled file from scratch in a temporary store, in file order, "
+                                   "without reading its 'story' labels, then score against them.")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    p.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id": ..., "story": ...} per article')
+    p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
+
+    p = sub.add_parser("demo", help="load the built-in demo news and show the top stories",
+                       description="Load a demo corpus shipped with storyline (invented news) into a store "
+                                   "and print the top stories.")
+    p.add_argument("--db", default=None, help="SQLite file for the demo (default: ./storyline-demo.db)")
+    p.add_argument("--limit", type=_positive, default=8, metavar="N", help="stories to show (default 8)")
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _config(path: str | None):
+    from ..config import Config
+
+    try:
+        return Config.load(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such configuration file") from None
+    except ValueError as exc:
+        raise UsageError(f"configuration: {exc}") from None
+
+
+def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | None = None) -> int:
+    from ..engine import Engine
+    from ..ingest.sources import Problem, SourceError, read_source
+    from .progress import Progress
+
+    quiet = args.quiet if quiet is None else quiet
+    progress = Progress("ingest")
+    counts = {"read": 0, "new": 0, "joined": 0, "copy": 0, "duplicate": 0, "skipped": 0}
+    failed: list[str] = []
+    problems_shown = 0
+    engine = Engine(db or args.db, _config(getattr(args, "config", None)), batch_size=500)
+    try:
+        for path in args.files:
+            try:
+                for item in read_source(path):
+                    if isinstance(item, Problem):
+                        counts["skipped"] += 1
+                        if not quiet and problems_shown < 50:
+                            print(f"{PROG}: skipped {item}", file=sys.stderr)
+                            problems_shown += 1
+                        continue
+                    counts["read"] += 1
+                    counts[engine.add(item).kind] += 1
+                    if not quiet:
+                        progress.update(counts["read"])
+            except SourceError as exc:
+                failed.append(str(exc))
+                print(f"{PROG}: error: {exc}", file=sys.stderr)
+        engine.flush()
+        totals = engine.store.counts()
+    finally:
+        engine.close()
+        progress.close()
+    if counts["skipped"] > problems_shown and not quiet:
+        print(f"{PROG}: … and {counts['skipped'] - problems_shown} more skipped items", file=sys.stderr)
+    summary = {**counts, "failed_inputs": failed, "stored_articles": totals["articles"],
+               "stories": totals["stories"]}
+    if args.json:
+        print(json.dumps(summary))
+    elif not quiet:
+        print(f"{PROG}: read {counts['read']:,} articles: {counts['new']:,} started stories, "
+              f"{counts['joined']:,} joined stories, {counts['copy']:,} copies, "
+              f"{counts['duplicate']:,} already stored; {counts['skipped']:,} bad items skipped. "
+              f"Store: {totals['articles']:,} articles in {totals['stories']:,} stories.", file=sys.stderr)
+    whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
+    return 1 if whole_job_failed or failed else 0
+
+
+def _open_engine(db: str | None):
+    from ..engine import Engine
+    from ..store.sqlite import default_path
+
+    path = db or default_path()
+    if "://" not in path and not os.path.exists(path):
+        raise UsageError(f"{path}: no such store; run `storyline ingest FILE` or `storyline demo` first")
+    return Engine(path)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from .render import story_lines, story_summary_json
+
+    engine = _open_engine(args.db)
+    with engine:
+        since = None
+        if args.since is not None:
+            latest = engine.store.latest_time()
+            since = None if latest is None else latest - args.since
+        stories = engine.stories(since=since, limit=args.limit)
+    if args.json:
+        print(json.dumps([story_summary_json(s) for s in stories], ensure_ascii=False, indent=1))
+        return 0
+    if not stories:
+        print("No stories yet. Add articles with `storyline ingest FILE`.")
+        return 0
+    for rank, story in enumerate(stories, start=1):
+        print("\n".join(story_lines(rank, story)))
+        print()
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .render import story_json, story_page
+
+    with _open_engine(args.db) as engine:
+        story = engine.story(args.story)
+    if story is None:
+        raise UsageError(f"no story {args.story}; `storyline stories` lists them")
+    if args.json:
+        print(json.dumps(story_json(story), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(story_page(story)))
+    return 0
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    from .render import when
+
+    with _open_engine(args.db) as engine:
+        row = engine.store.article(args.article)
+        if row is None:
+            raise UsageError(f"no article {args.article!r} in the store")
+        live = engine.store.resolve(row.story)
+        story = engine.story(live)
+    why = json.loads(row.why)
+    out = {"article": row.id, "title": row.title, "story": live, "headline": story.headline if story else None,
+           "placed_in": row.story, **why}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{row.title}\n  [{row.id}, {row.source or 'unknown outlet'}, {when(row.published)}]")
+    kind = why["kind"]
+    scores = why.get("scores", {})
+    parts = ", ".join(f"{k} {v}" for k, v in scores.items() if k != "total")
+    if kind == "copy":
+        print(f"is a near-identical copy of article {why.get('copy_of')} "
+              f"(shingle resemblance {scores.get('resemblance', 1.0)}), so it is in story {live}.")
+    elif kind == "new":
+        best = f"the closest story ({why['runner_up']}) scored {why['runner_up_score']}" if "runner_up" in why \
+            else "no earlier story shared its key words"
+        print(f"started story {row.story}: {best}, below the threshold {why['threshold']}.")
+    else:
+        print(f"joined story {row.story} with score {why['score']} (threshold {why['threshold']}): {parts}.")
+        if "runner_up" in why:
+            print(f"next best: story {why['runner_up']} with {why['runner_up_score']}.")
+        if why.get("merged"):
+            print(f"it tied stories together: story {', '.join(map(str, why['merged']))} merged into this one.")
+    if live != row.story:
+        print(f"story {row.story} has since merged into story {live}.")
+    if story:
+        print(f"story {live}: {story.headline}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..evaluate.run import EvalError, evaluate
+    from .progress import Progress
+
+    progress = Progress("eval")
+    try:
+        result = evaluate(args.file, _config(args.config), args.predictions, progress.update)
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.close()
+    for problem in result["problems"]:  # type: ignore[union-attr]
+        print(f"{PROG}: skipped {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['file']}: {result['articles']:,} articles → {result['stories']:,} stories "
+          f"(gold: {result['gold_stories']:,})")
+    print(f"  BCubed precision {result['bcubed_precision']:.3f}  recall {result['bcubed_recall']:.3f}  "
+          f"F1 {result['bcubed_f1']:.3f}   ARI {result['ari']:.3f}")
+    print(f"  {result['seconds']:.2f} s ({result['articles_per_second']:,.0f} articles/s)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from importlib.resources import as_file, files
+
+    from .render import story_lines
+
+    db = args.db or "storyline-demo.db"
+    resource = files("storyline") / "data" / "demo.jsonl"
+    with as_file(resource) as path:
+        ns = argparse.Namespace(files=[str(path)], json=False, quiet=True, config=None, db=db)
+        cmd_ingest(ns, db=db, quiet=True)
+    with _open_engine(db) as engine:
+        counts = engine.store.counts()
+        stories = engine.stories(limit=args.limit)
+    print(f"Demo: {counts['articles']:,} invented articles from the built-in corpus → "
+          f"{counts['stories']:,} stories (store: {db})\n")
+    print(f"Top {len(stories)} stories, newest activity first:\n")
+    for rank, story in enumerate(stories, start=1):
+        print("\n".join(story_lines(rank, story)))
+        print()
+    print("Next steps:")
+    print(f"  storyline show {stories[0].id} --db {db}        # everything about the top story")
+    print(f"  storyline stories --db {db} --json   # the same list for programs")
+    print("  storyline ingest my-news.jsonl        # your own news (JSONL, CSV, RSS/Atom, or - for stdin)")
+    print("  storyline stories                     # then your top stories (store: ./storyline.db)")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
+            "eval": cmd_eval, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    from ..store.sqlite import StoreError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, StoreError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

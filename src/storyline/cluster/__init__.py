@@ -1,0 +1,1 @@
+"""Cluster stage: duplicates, candidate lookup, online assignment and merges."""

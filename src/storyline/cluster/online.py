@@ -1,0 +1,248 @@
+"""Online assignment of articles to stories (single-pass clustering with an index and merges).
+
+Each story keeps the sums of its articles' title, body and name vectors. A new article is scored
+against the stories its strongest words and names point to (never a scan of all stories); it joins
+the best one if the score clears ``Config.threshold``, else it starts a story. When an article fits
+two stories well and the two stories have converged, they merge. Follows the single-pass scheme of
+the TDT event-detection systems (Allan et al., 1998) with the per-field similarities of Miranda et
+al. (2018, "Multilingual Clustering of Streaming News").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..text.features import Features, cosine
+from .index import InvertedIndex
+
+_HOUR = 3600.0
+
+
+@dataclass(slots=True)
+class StoryState:
+    """What the clusterer remembers of a story: vector sums, their squared norms, size and time span."""
+
+    id: int
+    title: dict[str, float] = field(default_factory=dict)
+    title_n2: float = 0.0
+    body: dict[str, float] = field(default_factory=dict)
+    body_n2: float = 0.0
+    names: dict[str, float] = field(default_factory=dict)
+    names_n2: float = 0.0
+    size: int = 0
+    first: float | None = None
+    last: float | None = None
+    keys: set[str] = field(default_factory=set)
+
+    def add(self, f: Features, published: float | None) -> None:
+        """Fold one article into the sums."""
+        self.title_n2 = _accumulate(self.title, self.title_n2, f.title)
+        self.body_n2 = _accumulate(self.body, self.body_n2, f.body)
+        self.names_n2 = _accumulate(self.names, self.names_n2, f.names)
+        self.touch(published)
+
+    def touch(self, published: float | None) -> None:
+        """Count one more article at ``published`` (copies count but do not move the vectors)."""
+        self.size += 1
+        if published is not None:
+            self.first = published if self.first is None else min(self.first, published)
+            self.last = published if self.last is None else max(self.last, published)
+
+    def absorb(self, other: "StoryState") -> None:
+        """Take in every article of ``other`` (a merge)."""
+        for mine, theirs, attr in ((self.title, other.title, "title_n2"), (self.body, other.body, "body_n2"),
+                                   (self.names, other.names, "names_n2")):
+            setattr(self, attr, _accumulate(mine, getattr(self, attr), theirs, getattr(other, attr)))
+        self.size += other.size
+        for t in (other.first, other.last):
+            if t is not None:
+                self.touch(t)
+                self.size -= 1
+        self.keys |= other.keys
+
+
+def _accumulate(total: dict[str, float], n2: float, vec: dict[str, float], vec_n2: float | None = None) -> float:
+    """Add ``vec`` into ``total`` in place and return the new squared norm of ``total``."""
+    if not vec:
+        return n2
+    dot = 0.0
+    get = total.get
+    for k, w in vec.items():
+        old = get(k, 0.0)
+        dot += old * w
+        total[k] = old + w
+    if vec_n2 is None:
+        vec_n2 = sum(w * w for w in vec.values())
+    return n2 + 2.0 * dot + vec_n2
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The clusterer's answer for one article."""
+
+    story: int
+    kind: str
+    score: float
+    scores: dict[str, float]
+    runner_up: int | None = None
+    runner_up_score: float = 0.0
+    merged: tuple[int, ...] = ()
+
+
+class OnlineClusterer:
+    """Assigns each article, on arrival, to an existing story or a new one.
+
+    >>> from storyline.text.features import Vectorizer
+    >>> v, c = Vectorizer(), OnlineClusterer()
+    >>> c.learn_one(v.learn_transform("Quake hits Qeshm island", ""), 0.0).kind
+    'new'
+    >>> c.learn_one(v.learn_transform("Qeshm island quake injures five", ""), 3600.0).kind
+    'joined'
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.stories: dict[int, StoryState] = {}
+        self.index = InvertedIndex()
+        self.next_id = 1
+        #: Merged stories point to the story that absorbed them.
+        self.merged_into: dict[int, int] = {}
+
+    def find(self, story: int) -> int:
+        """The live story that ``story`` is now part of (after merges)."""
+        while story in self.merged_into:
+            story = self.merged_into[story]
+        return story
+
+    def score(self, f: Features, published: float | None, s: StoryState) -> tuple[float, dict[str, float]]:
+        """Similarity of an article to a story, and the features behind it."""
+        cfg = self.config
+        title = cosine(f.title, s.title, s.title_n2 ** 0.5)
+        parts = {"title": round(title, 4)}
+        if f.body and s.body_n2 > 0.0:
+            body = cosine(f.body, s.body, s.body_n2 ** 0.5)
+            parts["body"] = round(body, 4)
+            text = cfg.title_weight * title + (1.0 - cfg.title_weight) * body
+        else:
+            text = title
+        names = cosine(f.names, s.names, s.names_n2 ** 0.5) if s.names_n2 > 0.0 else 0.0
+        parts["names"] = round(names, 4)
+        total = text + cfg.entity_weight * names
+        if published is not None and s.last is not None and s.first is not None:
+            gap = max(0.0, s.first - published, published - s.last) / _HOUR
+            decay = 0.5 ** (gap / cfg.half_life_hours)
+            parts["hours_apart"] = round(gap, 1)
+            total *= 0.5 + 0.5 * decay
+        parts["total"] = round(total, 4)
+        return total, parts
+
+    def candidates(self, f: Features, published: float | None) -> list[StoryState]:
+        """The stories the article's strongest keys point to, best-connected first."""
+        hits = self.index.lookup(dict.fromkeys(f.query, 1.0))
+        horizon = None if published is None else published - self.config.max_idle_hours * _HOUR
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))
+        out = []
+        for story, _ in ranked:
+            s = self.stories.get(story)
+            if s is None:
+                continue
+            if horizon is not None and s.last is not None and s.last < horizon:
+                continue
+            out.append(s)
+            if len(out) >= self.config.max_candidates:
+                break
+        return out
+
+    def learn_one(self, f: Features, published: float | None) -> Decision:
+        """Assign one article and update the stories."""
+        best: tuple[float, StoryState, dict[str, float]] | None = None
+        second: tuple[float, StoryState] | None = None
+        for s in self.candidates(f, published):
+            total, parts = self.score(f, published, s)
+            if best is None or total > best[0]:
+                if best is not None:
+                    second = (best[0], best[1])
+                best = (total, s, parts)
+            elif second is None or total > second[0]:
+                second = (total, s)
+        threshold = self.config.threshold
+        if best is None or best[0] < threshold:
+            story = self._new_story()
+            story.add(f, published)
+            self._index(story, f)
+            parts = best[2] if best else {}
+            return Decision(story.id, "new", best[0] if best else 0.0, parts,
+                            best[1].id if best else None, best[0] if best else 0.0)
+        total, story, parts = best
+        story.add(f, published)
+        self._index(story, f)
+        merged: tuple[int, ...] = ()
+        if second is not None and second[0] >= threshold:
+            other = second[1]
+            if self.story_similarity(story, other) >= self.config.merge_threshold:
+                keep, gone = (story, other) if story.size >= other.size else (other, story)
+                self._merge(keep, gone)
+                story = keep
+                merged = (gone.id,)
+        return Decision(story.id, "joined", total, parts,
+                        second[1].id if second else None, second[0] if second else 0.0, merged)
+
+    def add_copy(self, story: int, published: float | None) -> int:
+        """Count a near-identical copy in ``story``; returns the live story id."""
+        live = self.find(story)
+        s = self.stories.get(live)
+        if s is not None:
+            s.touch(published)
+        return live
+
+    def restore(self, story: int, f: Features, published: float | None, copy: bool) -> None:
+        """Put back an article that was already assigned (rebuilding memory from the store)."""
+        s = self.stories.get(story)
+        if s is None:
+            s = self.stories[story] = StoryState(story)
+            self.next_id = max(self.next_id, story + 1)
+        if copy:
+            s.touch(published)
+        else:
+            s.add(f, published)
+            self._index(s, f)
+
+    def story_similarity(self, a: StoryState, b: StoryState) -> float:
+        """Cosine similarity of two stories' centroids, fields weighted as for articles."""
+        cfg = self.config
+
+        def cos(x: dict[str, float], xn2: float, y: dict[str, float], yn2: float) -> float:
+            if xn2 <= 0.0 or yn2 <= 0.0:
+                return 0.0
+            if len(x) > len(y):
+                x, y = y, x
+            get = y.get
+            return sum(w * get(k, 0.0) for k, w in x.items()) / (xn2 * yn2) ** 0.5
+
+        title = cos(a.title, a.title_n2, b.title, b.title_n2)
+        if a.body_n2 > 0.0 and b.body_n2 > 0.0:
+            body = cos(a.body, a.body_n2, b.body, b.body_n2)
+            text = cfg.title_weight * title + (1.0 - cfg.title_weight) * body
+        else:
+            text = title
+        names = cos(a.names, a.names_n2, b.names, b.names_n2)
+        return text + cfg.entity_weight * names
+
+    def _new_story(self) -> StoryState:
+        story = StoryState(self.next_id)
+        self.next_id += 1
+        self.stories[story.id] = story
+        return story
+
+    def _index(self, story: StoryState, f: Features) -> None:
+        keys = f.query
+        story.keys.update(keys)
+        self.index.add(story.id, keys)
+
+    def _merge(self, keep: StoryState, gone: StoryState) -> None:
+        keep.absorb(gone)
+        self.index.remove(gone.id, gone.keys)
+        self.index.add(keep.id, gone.keys)
+        del self.stories[gone.id]
+        self.merged_into[gone.id] = keep.id

@@ -1,0 +1,73 @@
+"""One typed configuration object for the whole engine, with documented defaults.
+
+Values can be overridden from a TOML file, from ``STORYLINE_<NAME>`` environment variables and from
+code. There is one default configuration for every corpus: nothing here is tuned per data set.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """Parameters of the online clustering engine.
+
+    >>> Config().threshold
+    0.3
+    >>> Config().with_overrides({"threshold": "0.4"}).threshold
+    0.4
+    """
+
+    #: A story must score at least this much for an article to join it; below, a new story starts.
+    threshold: float = 0.3
+    #: Weight of title similarity when both sides have a body (the rest goes to the body).
+    title_weight: float = 0.3
+    #: Weight of the overlap of named entities, added on top of the text similarity.
+    entity_weight: float = 0.2
+    #: Half-life in hours of a story's pull on new articles; articles weeks apart drift apart.
+    half_life_hours: float = 72.0
+    #: Stories idle for longer than this (hours) are no longer candidates.
+    max_idle_hours: float = 24.0 * 14
+    #: How many index hits are scored in full per article.
+    max_candidates: int = 30
+    #: How many body terms (highest TF-IDF) represent an article.
+    body_terms: int = 100
+    #: How many of an article's terms are used to look up candidate stories.
+    query_terms: int = 12
+    #: Estimated Jaccard of word shingles above which a text is a near-identical copy.
+    near_duplicate: float = 0.8
+    #: Minimum words a body needs before near-duplicate detection is tried.
+    near_duplicate_min_words: int = 30
+    #: Two stories whose centroids are at least this similar are merged.
+    merge_threshold: float = 0.6
+
+    def with_overrides(self, values: dict[str, object]) -> "Config":
+        """A copy with some fields replaced; strings are converted to each field's type."""
+        types = {f.name: f.type for f in fields(self)}
+        changes: dict[str, object] = {}
+        for key, value in values.items():
+            name = key.lower().replace("-", "_")
+            if name not in types:
+                raise ValueError(f"unknown configuration key: {key}")
+            kind = {"float": float, "int": int}.get(str(types[name]), str)
+            changes[name] = kind(value)  # type: ignore[operator]
+        return replace(self, **changes)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, env: dict[str, str] | None = None) -> "Config":
+        """Defaults, then a TOML file (a ``[storyline]`` table or top-level keys), then environment."""
+        config = cls()
+        if path is not None:
+            import tomllib
+
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+            config = config.with_overrides(data.get("storyline", data))
+        env = os.environ if env is None else env
+        prefix = "STORYLINE_"
+        known = {f.name.upper() for f in fields(cls)}
+        from_env = {k[len(prefix):]: v for k, v in env.items() if k.startswith(prefix) and k[len(prefix):] in known}
+        return config.with_overrides(from_env) if from_env else config

@@ -1,0 +1,232 @@
+"""The engine: articles in, stories out. Wires the text, cluster and store stages together.
+
+>>> from storyline import Engine, Article
+>>> with Engine() as engine:
+...     first = engine.add(Article(id="a", title="Flood closes Danube ports in Vienna", published=0.0))
+...     again = engine.add(Article(id="a", title="Flood closes Danube ports in Vienna", published=0.0))
+>>> first.kind, again.kind, again.story_id == first.story_id
+('new', 'duplicate', True)
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .cluster.duplicates import NearDuplicates, text_key
+from .cluster.online import Decision, OnlineClusterer
+from .config import Config
+from .ingest.records import canonical_url
+from .model import Article, Assignment, Story
+from .store.base import ArticleRow, Store
+from .store.sqlite import SQLiteStore
+from .text.features import Features, Vectorizer
+from .text.shingles import sketch
+
+_STATE_KEY = "vectorizer"
+_NEXT_KEY = "next_story"
+
+
+@dataclass
+class _Known:
+    """What identifies an article already seen, for exact-duplicate checks."""
+
+    seq_of_id: dict[str, int] = field(default_factory=dict)
+    id_of_url: dict[str, str] = field(default_factory=dict)
+    id_of_text: dict[tuple[str, str], str] = field(default_factory=dict)
+    id_of_key: dict[str, str] = field(default_factory=dict)
+    story_of_seq: dict[int, int] = field(default_factory=dict)
+    id_of_seq: dict[int, str] = field(default_factory=dict)
+
+
+class Engine:
+    """Keeps a set of stories up to date as articles arrive, and answers for them.
+
+    ``store`` is a path to an SQLite file, a :class:`~storyline.store.base.Store`, or ``None`` for
+    an in-memory store. Articles are written in batches; ``flush()`` (or leaving a ``with`` block)
+    writes what is pending. ``on_flush`` is called with the number of articles written so far.
+    """
+
+    def __init__(self, store: Store | str | None = None, config: Config | None = None,
+                 batch_size: int = 1000, on_flush: Callable[[int], None] | None = None) -> None:
+        self.config = config or Config()
+        if store is None:
+            store = SQLiteStore(":memory:")
+        elif isinstance(store, str):
+            from .store.sqlite import open_store
+
+            store = open_store(store)
+        self.store: Store = store
+        self.batch_size = batch_size
+        self.on_flush = on_flush
+        self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms)
+        self.clusterer = OnlineClusterer(self.config)
+        self.near = NearDuplicates(self.config.near_duplicate)
+        self._known = _Known()
+        self._pending: list[ArticleRow] = []
+        self._merges: list[tuple[int, int]] = []
+        self._seq = 0
+        self.written = 0
+        self._restore()
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Write what is pending and release the store."""
+        self.flush()
+        self.store.close()
+
+    def _restore(self) -> None:
+        """Rebuild memory from the store: document frequencies, story vectors, duplicate keys."""
+        blob = self.store.get_state(_STATE_KEY)
+        if blob is not None:
+            state = json.loads(zlib.decompress(blob))
+            self.vectorizer.documents = state["documents"]
+            self.vectorizer.df = state["df"]
+            self.vectorizer.common = set(state["common"])
+        next_story = self.store.get_state(_NEXT_KEY)
+        for row in self.store.replay():
+            f, sk = _decode_features(row.features)
+            self.clusterer.restore(row.story, f, row.published, row.kind == "copy")
+            self._remember(row.seq, row.id, row.canonical_url, row.text_key, row.source, row.story)
+            if row.kind != "copy":
+                self.near.add(row.seq, sk)
+            self._seq = row.seq
+        if next_story is not None:
+            self.clusterer.next_id = max(self.clusterer.next_id, int(next_story))
+        self.written = self._seq
+
+    def flush(self) -> None:
+        """Write pending articles, merges and engine state in one transaction."""
+        if not self._pending and not self._merges:
+            return
+        v = self.vectorizer
+        state = json.dumps({"documents": v.documents, "df": v.df, "common": sorted(v.common)},
+                           separators=(",", ":"))
+        self.store.write_batch(self._pending, self._merges, {
+            _STATE_KEY: zlib.compress(state.encode("utf-8"), 1),
+            _NEXT_KEY: str(self.clusterer.next_id).encode(),
+        })
+        self.written += len(self._pending)
+        self._pending = []
+        self._merges = []
+        if self.on_flush is not None:
+            self.on_flush(self.written)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _remember(self, seq: int, article_id: str, url: str | None, key: str, source: str | None,
+                  story: int) -> None:
+        known = self._known
+        known.seq_of_id[article_id] = seq
+        known.id_of_seq[seq] = article_id
+        known.story_of_seq[seq] = story
+        if url:
+            known.id_of_url.setdefault(url, article_id)
+        known.id_of_text.setdefault((key, source or ""), article_id)
+        known.id_of_key.setdefault(key, article_id)
+
+    def _story_of(self, article_id: str) -> int:
+        return self.clusterer.find(self._known.story_of_seq[self._known.seq_of_id[article_id]])
+
+    def add(self, article: Article) -> Assignment:
+        """Place one article: a duplicate, a copy of an earlier one, or a member of the best story."""
+        known = self._known
+        canon = canonical_url(article.url) if article.url else None
+        key = text_key(article.title, article.text)
+        original = (article.id if article.id in known.seq_of_id else
+                    known.id_of_url.get(canon) if canon else None) or \
+            known.id_of_text.get((key, article.source or ""))
+        if original is not None:
+            return Assignment(article.id, self._story_of(original), "duplicate", 1.0, copy_of=original)
+
+        f = self.vectorizer.learn_transform(article.title, article.text)
+        cfg = self.config
+        sk = sketch(f.body_words) if len(f.body_words) >= cfg.near_duplicate_min_words else ()
+        copy = self.near.find(sk)
+        copy_of = known.id_of_seq[copy[0]] if copy else None
+        if copy_of is None:
+            # The same words from another outlet: a copy too, even when too short to sketch.
+            copy_of = known.id_of_key.get(key)
+        self._seq += 1
+        seq = self._seq
+        if copy_of is not None:
+            story = self.clusterer.add_copy(self._story_of(copy_of), article.published)
+            resemblance = copy[1] if copy else 1.0
+            decision = Decision(story, "copy", resemblance, {"resemblance": round(resemblance, 4)})
+        else:
+            decision = self.clusterer.learn_one(f, article.published)
+            self.near.add(seq, sk)
+            for gone in decision.merged:
+                self._merges.append((gone, decision.story))
+        assignment = Assignment(article.id, decision.story, decision.kind, decision.score, decision.scores,
+                                copy_of, decision.runner_up, decision.runner_up_score, decision.merged)
+        self._remember(seq, article.id, canon, key, article.source, decision.story)
+        self._pending.append(ArticleRow(
+            seq, article.id, article.title, article.text, article.url, canon, article.published,
+            article.source, article.lang, decision.story, decision.kind, copy_of, key, decision.score,
+            json.dumps(_why(assignment, cfg), separators=(",", ":")), _encode_features(f, sk)))
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+        return assignment
+
+    def add_many(self, articles: Iterable[Article]) -> list[Assignment]:
+        """Place many articles in order; returns their assignments."""
+        return [self.add(a) for a in articles]
+
+    def story_of(self, article_id: str) -> int | None:
+        """The live story an article belongs to now, or ``None`` if it is unknown."""
+        if article_id in self._known.seq_of_id:
+            return self._story_of(article_id)
+        row = self.store.article(article_id)
+        return None if row is None else self.store.resolve(row.story)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def stories(self, since: float | None = None, limit: int = 20) -> list[Story]:
+        """Stories, most recently active first, described for a reader."""
+        from .stories.describe import describe
+
+        self.flush()
+        return [describe(row, self.store.story_articles(row.id), self.vectorizer)
+                for row in self.store.stories(since=since, limit=limit)]
+
+    def story(self, story_id: int) -> Story | None:
+        """One story, described for a reader (a merged id gives the story that absorbed it)."""
+        from .stories.describe import describe
+
+        self.flush()
+        row = self.store.story(story_id)
+        if row is None:
+            return None
+        return describe(row, self.store.story_articles(row.id), self.vectorizer)
+
+
+def _why(a: Assignment, cfg: Config) -> dict[str, object]:
+    why: dict[str, object] = {"kind": a.kind, "score": round(a.score, 4), "scores": a.scores,
+                              "threshold": cfg.threshold}
+    if a.runner_up is not None:
+        why["runner_up"] = a.runner_up
+        why["runner_up_score"] = round(a.runner_up_score, 4)
+    if a.merged:
+        why["merged"] = list(a.merged)
+    if a.copy_of:
+        why["copy_of"] = a.copy_of
+    return why
+
+
+def _encode_features(f: Features, sk: tuple[int, ...]) -> str:
+    return json.dumps({"t": f.title, "b": f.body, "n": f.names, "q": f.query, "s": sk}, separators=(",", ":"))
+
+
+def _decode_features(data: str) -> tuple[Features, tuple[int, ...]]:
+    d = json.loads(data)
+    return Features(d["t"], d["b"], d["n"], d["q"]), tuple(d["s"])

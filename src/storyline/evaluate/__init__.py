@@ -1,0 +1,1 @@
+"""Scoring predicted stories against gold labels."""

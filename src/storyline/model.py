@@ -1,0 +1,83 @@
+"""The small typed records that travel through the pipeline: articles in, assignments and stories out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article as it enters the engine.
+
+    ``published`` is a Unix timestamp in seconds (UTC) or ``None`` when the source gives no date.
+
+    >>> Article(id="a1", title="Quake hits coast").text
+    ''
+    """
+
+    id: str
+    title: str
+    text: str = ""
+    url: str | None = None
+    published: float | None = None
+    source: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """What the engine decided for one article, with the scores that decided it.
+
+    ``kind`` is ``"new"`` (started a story), ``"joined"`` (joined an existing story), ``"copy"``
+    (near-identical copy of ``copy_of``), or ``"duplicate"`` (an exact copy already stored: nothing
+    changed). ``scores`` holds the winning candidate's similarity features; ``runner_up`` the best
+    story it did not join, if any.
+    """
+
+    article_id: str
+    story_id: int
+    kind: str
+    score: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+    copy_of: str | None = None
+    runner_up: int | None = None
+    runner_up_score: float = 0.0
+    merged: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named person, place or organisation (``type`` is ``person``, ``place``, ``org`` or ``other``)."""
+
+    name: str
+    type: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageItem:
+    """An article in a story's coverage list; ``copies`` are near-identical republications of it."""
+
+    article_id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: float | None
+    copies: tuple["CoverageItem", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A story as a reader sees it: one real-world event, named and explained."""
+
+    id: int
+    headline: str
+    summary: str
+    articles: int
+    outlets: int
+    first_seen: float | None
+    last_seen: float | None
+    entities: tuple[Entity, ...] = ()
+    keywords: tuple[str, ...] = ()
+    timeline: tuple[tuple[str, int], ...] = ()
+    coverage: tuple[tuple[str, tuple[CoverageItem, ...]], ...] = ()

@@ -1,0 +1,85 @@
+"""The small interface every store backend implements, and the rows that cross it.
+
+The engine talks only to this interface, so a server database can be added as one more class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article as stored, with the decision that placed it."""
+
+    seq: int
+    id: str
+    title: str
+    text: str
+    url: str | None
+    canonical_url: str | None
+    published: float | None
+    source: str | None
+    lang: str | None
+    story: int
+    kind: str
+    copy_of: str | None
+    text_key: str
+    score: float
+    why: str  # JSON of the decision's scores
+    features: str  # JSON of the article's vectors, for replay on restart
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A story's counters as stored (descriptions are computed from its articles)."""
+
+    id: int
+    articles: int
+    outlets: int
+    first_seen: float | None
+    last_seen: float | None
+    updated_seq: int
+
+
+class Store(Protocol):
+    """What the engine needs from a backend. All writes of one batch are atomic."""
+
+    def get_state(self, key: str) -> bytes | None:
+        """A blob of engine state saved under ``key``."""
+
+    def write_batch(self, articles: Sequence[ArticleRow], merges: Sequence[tuple[int, int]],
+                    state: dict[str, bytes]) -> None:
+        """Insert articles, apply story merges ``(gone, kept)``, save state, refresh counters: atomically."""
+
+    def replay(self) -> Iterator[ArticleRow]:
+        """Every stored article in arrival order (to rebuild the engine's memory)."""
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        """One article by id."""
+
+    def story(self, story_id: int) -> StoryRow | None:
+        """One live story's counters (a merged story id resolves to the story that absorbed it)."""
+
+    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0) -> list[StoryRow]:
+        """Live stories, most recently active first, optionally only those active since ``since``."""
+
+    def story_articles(self, story_id: int) -> list[ArticleRow]:
+        """The articles of a story in arrival order."""
+
+    def resolve(self, story_id: int) -> int:
+        """The live story a (possibly merged) story id now belongs to."""
+
+    def counts(self) -> dict[str, int]:
+        """Numbers of articles and live stories."""
+
+    def close(self) -> None:
+        """Release the backend."""
+
+
+def chunks(items: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    """Slices of at most ``size`` items (SQL parameter lists have limits)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,220 @@
+"""The default store: one SQLite file in WAL mode, versioned schema with migrations.
+
+A user can open the file with any SQLite tool: articles, stories and the decisions are plain tables.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .base import ArticleRow, StoryRow, chunks
+
+DEFAULT_DB = "storyline.db"
+
+# Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT,
+        canonical_url TEXT,
+        published REAL,
+        source TEXT,
+        lang TEXT,
+        story INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        copy_of TEXT,
+        text_key TEXT NOT NULL,
+        score REAL NOT NULL,
+        why TEXT NOT NULL,
+        features TEXT NOT NULL
+    );
+    CREATE INDEX articles_story ON articles(story, seq);
+    CREATE INDEX articles_canonical_url ON articles(canonical_url);
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        merged_into INTEGER,
+        articles INTEGER NOT NULL DEFAULT 0,
+        outlets INTEGER NOT NULL DEFAULT 0,
+        first_seen REAL,
+        last_seen REAL,
+        updated_seq INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX stories_activity ON stories(merged_into, last_seen);
+    """,
+]
+
+_ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
+                    "text_key, score, why, features")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used (e.g. not a storyline database, or a newer schema)."""
+
+
+def default_path() -> str:
+    """``$STORYLINE_DB`` if set, else ``./storyline.db``."""
+    return os.environ.get("STORYLINE_DB") or DEFAULT_DB
+
+
+class SQLiteStore:
+    """A storyline store in one SQLite file (``":memory:"`` for a throw-away one).
+
+    >>> store = SQLiteStore(":memory:")
+    >>> store.counts()
+    {'articles': 0, 'stories': 0}
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise StoreError(f"{self.path}: folder {parent} does not exist")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable storyline database ({exc})") from None
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: schema version {version} is newer than this storyline "
+                             f"({len(MIGRATIONS)}); upgrade storyline")
+        if version == 0:
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+            if tables:
+                raise StoreError(f"{self.path}: an SQLite file that is not a storyline database")
+        for target in range(version, len(MIGRATIONS)):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def write_batch(self, articles: Sequence[ArticleRow], merges: Sequence[tuple[int, int]],
+                    state: dict[str, bytes]) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.seq, a.id, a.title, a.text, a.url, a.canonical_url, a.published, a.source, a.lang,
+                  a.story, a.kind, a.copy_of, a.text_key, a.score, a.why, a.features) for a in articles])
+            touched = {a.story for a in articles}
+            for gone, kept in merges:
+                db.execute("UPDATE articles SET story = ? WHERE story = ?", (kept, gone))
+                db.execute("INSERT INTO stories (id, merged_into) VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
+                           "SET merged_into = excluded.merged_into, articles = 0, outlets = 0", (gone, kept))
+                db.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (kept, gone))
+                touched.discard(gone)
+                touched.add(kept)
+            for ids in chunks(sorted(touched)):
+                marks = ",".join("?" * len(ids))
+                db.execute(
+                    f"""INSERT INTO stories (id, articles, outlets, first_seen, last_seen, updated_seq)
+                        SELECT story, count(*), count(DISTINCT coalesce(source, '')), min(published),
+                               max(published), max(seq)
+                        FROM articles WHERE story IN ({marks}) GROUP BY story
+                        ON CONFLICT(id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets,
+                            first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                            updated_seq = excluded.updated_seq""", tuple(ids))
+            db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(state.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def replay(self) -> Iterator[ArticleRow]:
+        cursor = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY seq")
+        for row in cursor:
+            yield ArticleRow(*row)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else ArticleRow(*row)
+
+    def resolve(self, story_id: int) -> int:
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            row = self.db.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
+            if row is None or row[0] is None:
+                return story_id
+            story_id = int(row[0])
+        return story_id
+
+    def story(self, story_id: int) -> StoryRow | None:
+        live = self.resolve(story_id)
+        row = self.db.execute("SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories "
+                              "WHERE id = ? AND merged_into IS NULL", (live,)).fetchone()
+        return None if row is None else StoryRow(*row)
+
+    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0) -> list[StoryRow]:
+        sql = ("SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories "
+               "WHERE merged_into IS NULL AND articles > 0")
+        params: list[object] = []
+        if since is not None:
+            sql += " AND last_seen >= ?"
+            params.append(since)
+        sql += " ORDER BY coalesce(last_seen, 0) DESC, updated_seq DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [StoryRow(*r) for r in self.db.execute(sql, params)]
+
+    def story_articles(self, story_id: int) -> list[ArticleRow]:
+        live = self.resolve(story_id)
+        return [ArticleRow(*r) for r in self.db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE story = ? ORDER BY seq", (live,))]
+
+    def latest_time(self) -> float | None:
+        """The newest publication time in the store (the clock that ``--since`` counts back from)."""
+        row = self.db.execute("SELECT max(last_seen) FROM stories WHERE merged_into IS NULL").fetchone()
+        return None if row is None else row[0]
+
+    def counts(self) -> dict[str, int]:
+        articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        stories = self.db.execute("SELECT count(*) FROM stories WHERE merged_into IS NULL AND articles > 0"
+                                  ).fetchone()[0]
+        return {"articles": articles, "stories": stories}
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_store(url: str | None = None) -> SQLiteStore:
+    """The store a ``--db`` value names: a path (or ``sqlite:///path``); default ``$STORYLINE_DB``."""
+    target = url or default_path()
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///"):]
+    elif "://" in target:
+        scheme = target.split("://", 1)[0]
+        raise StoreError(f"{target}: the {scheme} backend is not available yet (only SQLite files)")
+    return SQLiteStore(target)

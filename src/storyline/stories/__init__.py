@@ -1,0 +1,1 @@
+"""Stories stage: name and explain a story (headline, summary, entities, timeline, coverage)."""

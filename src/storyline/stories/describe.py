@@ -1,0 +1,218 @@
+"""Describe a story for a reader, from its stored articles.
+
+The headline is the title closest to the story's centre (the most representative, not the first);
+the summary is one to three sentences picked from the articles by the same measure, early sentences
+preferred (news puts the event first), near-repeats skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from ..model import CoverageItem, Entity, Story
+from ..store.base import ArticleRow, StoryRow
+from ..text.entities import entity_type, is_title_case, spans
+from ..text.features import NAME, Vectorizer
+from ..text.tokens import terms
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_SUMMARY_WORDS = 70
+
+
+def _vectors(row: ArticleRow) -> dict[str, dict[str, float]]:
+    return json.loads(row.features)
+
+
+def _add(total: dict[str, float], vec: dict[str, float]) -> None:
+    for k, w in vec.items():
+        total[k] = total.get(k, 0.0) + w
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(k, 0.0) for k, w in a.items())
+
+
+def headline_and_centre(rows: Sequence[ArticleRow]) -> tuple[ArticleRow, dict[str, float]]:
+    """The most representative article (its title nearest the centre) and the story's word centre."""
+    originals = [r for r in rows if r.kind != "copy"] or list(rows)
+    vecs = [_vectors(r) for r in originals]
+    title_centre: dict[str, float] = {}
+    centre: dict[str, float] = {}
+    for v in vecs:
+        _add(title_centre, v["t"])
+        _add(centre, v["t"])
+        _add(centre, v["b"])
+    best = max(range(len(originals)), key=lambda i: (_dot(vecs[i]["t"], title_centre)
+                                                     + 0.5 * _dot(vecs[i]["b"], centre), -i))
+    return originals[best], centre
+
+
+def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: str,
+              vectorizer: Vectorizer) -> str:
+    """One to three sentences that best cover the story's centre.
+
+    Titles-only stories are summarised from their other headlines.
+    """
+    candidates: list[tuple[float, int, str]] = []
+    order = 0
+    seen_text: set[str] = set()
+    for row in rows:
+        if row.kind == "copy":
+            continue
+        sentences = _SENTENCE.split(row.text)[:8] if row.text else []
+        for position, sentence in enumerate(sentences):
+            sentence = " ".join(sentence.split())
+            if len(sentence.split()) < 6 or sentence in seen_text:
+                continue
+            seen_text.add(sentence)
+            counts = Counter(terms(sentence))
+            vec = {t: c * vectorizer.idf(t) for t, c in counts.items()}
+            norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+            relevance = _dot(vec, centre) / norm
+            candidates.append((relevance / (1.0 + 0.25 * position), order, sentence))
+            order += 1
+    if not candidates:
+        titles = []
+        for row in rows:
+            t = " ".join(row.title.split())
+            if t != headline and t not in titles:
+                titles.append(t)
+        scored = sorted(((_dot(_vectors(r)["t"], centre), -i, " ".join(r.title.split()))
+                         for i, r in enumerate(rows) if " ".join(r.title.split()) in titles), reverse=True)
+        picked = []
+        for _, _, t in scored:
+            if t not in picked and not _similar(t, picked + [headline]):
+                picked.append(t)
+            if len(picked) == 2:
+                break
+        return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in picked)
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    chosen: list[str] = []
+    words = 0
+    for _, _, sentence in candidates:
+        n = len(sentence.split())
+        if chosen and words + n > _SUMMARY_WORDS:
+            continue
+        if _similar(sentence, chosen + [headline]):
+            continue
+        chosen.append(sentence)
+        words += n
+        if len(chosen) == 3 or words >= _SUMMARY_WORDS:
+            break
+    return " ".join(chosen)
+
+
+def _similar(text: str, others: Sequence[str], limit: float = 0.5) -> bool:
+    a = set(terms(text))
+    if not a:
+        return True
+    for other in others:
+        b = set(terms(other))
+        if b and len(a & b) / len(a | b) > limit:
+            return True
+    return False
+
+
+def key_entities(rows: Sequence[ArticleRow], limit: int = 10) -> tuple[Entity, ...]:
+    """Names mentioned by the most articles, typed, partial names folded into full ones."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        if row.kind == "copy":
+            continue
+        found = set()
+        if not is_title_case(row.title):
+            found.update(spans(row.title))
+        found.update(spans(" ".join(row.text.split()[:400])))
+        counts.update(n for n in found if len(n) > 1 and not n.isdigit())
+    # "Varkonen" alone is the same person as "Ilse Varkonen": credit the fuller name.
+    full_names = sorted(counts, key=lambda n: -len(n.split()))
+    for name in list(counts):
+        if len(name.split()) == 1:
+            for full in full_names:
+                if len(full.split()) > 1 and full.split()[-1] == name:
+                    counts[full] += counts.pop(name)
+                    break
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    minimum = 2 if len(rows) >= 3 else 1
+    out = [Entity(name, entity_type(name), count) for name, count in ranked if count >= minimum]
+    return tuple(e for e in out if e.type != "other" or e.count >= 2)[:limit]
+
+
+def keywords(centre: dict[str, float], limit: int = 8) -> tuple[str, ...]:
+    """The heaviest words of the story's centre."""
+    ranked = sorted(((w, k) for k, w in centre.items() if not k.startswith(NAME)), key=lambda x: (-x[0], x[1]))
+    return tuple(k for _, k in ranked[:limit])
+
+
+def timeline(rows: Sequence[ArticleRow]) -> tuple[tuple[str, int], ...]:
+    """Articles per hour (stories up to three days long) or per day, gaps included."""
+    times = sorted(r.published for r in rows if r.published is not None)
+    if not times:
+        return ()
+    hourly = times[-1] - times[0] <= 3 * 86400
+    step = 3600 if hourly else 86400
+    start = int(times[0] // step) * step
+    counts: Counter[int] = Counter(int(t // step) * step for t in times)
+    end = max(counts)
+    if (end - start) // step > 400:
+        keys = sorted(counts)
+    else:
+        keys = list(range(start, end + step, step))
+    fmt = "%Y-%m-%dT%H:00Z" if hourly else "%Y-%m-%d"
+    return tuple((datetime.fromtimestamp(k, timezone.utc).strftime(fmt), counts.get(k, 0)) for k in keys)
+
+
+def coverage(rows: Sequence[ArticleRow]) -> tuple[tuple[str, tuple[CoverageItem, ...]], ...]:
+    """Articles grouped by outlet, each near-identical copy folded under its original."""
+    by_id = {r.id: r for r in rows}
+
+    def root(row: ArticleRow) -> ArticleRow:
+        seen = set()
+        while row.copy_of and row.copy_of in by_id and row.id not in seen:
+            seen.add(row.id)
+            row = by_id[row.copy_of]
+        return row
+
+    copies: dict[str, list[ArticleRow]] = defaultdict(list)
+    groups: dict[str, list[ArticleRow]] = defaultdict(list)
+    for row in rows:
+        original = root(row) if row.kind == "copy" else row
+        if original is not row:
+            copies[original.id].append(row)
+        else:
+            groups[row.source or "unknown outlet"].append(row)
+
+    def item(row: ArticleRow, nested: bool = True) -> CoverageItem:
+        kids = tuple(item(c, False) for c in copies.get(row.id, ())) if nested else ()
+        return CoverageItem(row.id, row.title, row.url, row.source, row.published, kids)
+
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0].lower()))
+    return tuple((outlet, tuple(item(r) for r in items)) for outlet, items in ordered)
+
+
+def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) -> Story:
+    """The full :class:`Story` for a stored story and its articles."""
+    if not rows:
+        return Story(row.id, "", "", 0, 0, row.first_seen, row.last_seen)
+    lead, centre = headline_and_centre(rows)
+    headline = " ".join(lead.title.split())
+    return Story(
+        id=row.id,
+        headline=headline,
+        summary=summarise(rows, centre, headline, vectorizer),
+        articles=row.articles,
+        outlets=row.outlets,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        entities=key_entities(rows),
+        keywords=keywords(centre),
+        timeline=timeline(rows),
+        coverage=coverage(rows),
+    )

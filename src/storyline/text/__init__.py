@@ -1,0 +1,1 @@
+"""Text stage: cleaning, tokens, named entities, sparse features and shingle sketches."""

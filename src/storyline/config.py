@@ -16,23 +16,27 @@ class Config:
     """Parameters of the online clustering engine.
 
     >>> Config().threshold
-    0.3
+    0.2
     >>> Config().with_overrides({"threshold": "0.4"}).threshold
     0.4
     """
 
     #: A story must score at least this much for an article to join it; below, a new story starts.
-    threshold: float = 0.3
-    #: Weight of title similarity when both sides have a body (the rest goes to the body).
-    title_weight: float = 0.3
-    #: Weight of the overlap of named entities, added on top of the text similarity.
-    entity_weight: float = 0.2
-    #: Half-life in hours of a story's pull on new articles; articles weeks apart drift apart.
-    half_life_hours: float = 72.0
+    threshold: float = 0.2
+    #: Weight of the title cosine in an article's score against a story.
+    title_weight: float = 0.27
+    #: Weight of the body cosine (the title stands in when either side has no body).
+    body_weight: float = 0.29
+    #: Weight of the cosine of named people, places and organisations.
+    entity_weight: float = 0.44
+    #: Score lost per unit of log(1 + days apart): a story fades, weeks later it is another story.
+    time_penalty: float = 0.05
     #: Stories idle for longer than this (hours) are no longer candidates.
     max_idle_hours: float = 24.0 * 14
     #: How many index hits are scored in full per article.
     max_candidates: int = 30
+    #: How many words of a body are read (news puts the event first; page furniture comes last).
+    body_words: int = 400
     #: How many body terms (highest TF-IDF) represent an article.
     body_terms: int = 100
     #: How many of an article's terms are used to look up candidate stories.
@@ -42,7 +46,7 @@ class Config:
     #: Minimum words a body needs before near-duplicate detection is tried.
     near_duplicate_min_words: int = 30
     #: Two stories whose centroids are at least this similar are merged.
-    merge_threshold: float = 0.6
+    merge_threshold: float = 0.4
 
     def with_overrides(self, values: dict[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ class Engine:
         self.store: Store = store
         self.batch_size = batch_size
         self.on_flush = on_flush
-        self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms)
+        self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
         self.clusterer = OnlineClusterer(self.config)
         self.near = NearDuplicates(self.config.near_duplicate)
         self._known = _Known()
@@ -223,10 +224,11 @@ def _why(a: Assignment, cfg: Config) -> dict[str, object]:
     return why
 
 
-def _encode_features(f: Features, sk: tuple[int, ...]) -> str:
-    return json.dumps({"t": f.title, "b": f.body, "n": f.names, "q": f.query, "s": sk}, separators=(",", ":"))
+def _encode_features(f: Features, sk: tuple[int, ...]) -> bytes:
+    # marshal: an order of magnitude faster than JSON for these dicts of floats, and exact.
+    return marshal.dumps((f.title, f.body, f.names, f.query, sk))
 
 
-def _decode_features(data: str) -> tuple[Features, tuple[int, ...]]:
-    d = json.loads(data)
-    return Features(d["t"], d["b"], d["n"], d["q"]), tuple(d["s"])
+def _decode_features(data: bytes) -> tuple[Features, tuple[int, ...]]:
+    title, body, names, query, sk = marshal.loads(data)
+    return Features(title, body, names, query), tuple(sk)

@@ -8,20 +8,17 @@ headline) are found through bottom-k sketches and fold under their original.
 from __future__ import annotations
 
 import hashlib
-import re
 
-from ..text.shingles import resemblance
-
-_NON_WORD = re.compile(r"\W+")
+from ..text.shingles import could_resemble, resemblance
 
 
 def text_key(title: str, body: str) -> str:
-    """A digest of the text with case, punctuation and spacing normalised away.
+    """A digest of the text with case and spacing normalised away.
 
-    >>> text_key("Quake hits  coast!", "") == text_key("quake hits coast", "")
+    >>> text_key("Quake hits  coast!", "") == text_key("quake hits coast!", "")
     True
     """
-    norm = _NON_WORD.sub(" ", f"{title} {body}".lower()).strip()
+    norm = " ".join(f"{title} {body}".lower().split())
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=12).hexdigest()
 
 
@@ -60,7 +57,10 @@ class NearDuplicates:
                 if other in seen:
                     continue
                 seen.add(other)
-                r = resemblance(sketch, self._sketches[other])
+                theirs = self._sketches[other]
+                if not could_resemble(sketch, theirs, self.threshold):
+                    continue
+                r = resemblance(sketch, theirs)
                 if r >= self.threshold and (best is None or r > best[1]):
                     best = (other, r)
         return best

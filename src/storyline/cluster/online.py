@@ -10,6 +10,7 @@ al. (2018, "Multilingual Clustering of Streaming News").
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..config import Config
@@ -116,24 +117,32 @@ class OnlineClusterer:
         return story
 
     def score(self, f: Features, published: float | None, s: StoryState) -> tuple[float, dict[str, float]]:
-        """Similarity of an article to a story, and the features behind it."""
+        """Similarity of an article to a story, and the features behind it.
+
+        A weighted sum of the title, body and name cosines, less a penalty that grows with the log
+        of the days between the article and the story. Without a body on both sides, the title
+        stands in for the body, so titles-only streams are scored on the same scale.
+        """
         cfg = self.config
         title = cosine(f.title, s.title, s.title_n2 ** 0.5)
         parts = {"title": round(title, 4)}
         if f.body and s.body_n2 > 0.0:
             body = cosine(f.body, s.body, s.body_n2 ** 0.5)
             parts["body"] = round(body, 4)
-            text = cfg.title_weight * title + (1.0 - cfg.title_weight) * body
         else:
-            text = title
-        names = cosine(f.names, s.names, s.names_n2 ** 0.5) if s.names_n2 > 0.0 else 0.0
-        parts["names"] = round(names, 4)
-        total = text + cfg.entity_weight * names
+            body = title
+        total = cfg.title_weight * title + cfg.body_weight * body
+        if f.names and s.names_n2 > 0.0:
+            names = cosine(f.names, s.names, s.names_n2 ** 0.5)
+            parts["names"] = round(names, 4)
+            total += cfg.entity_weight * names
+        else:
+            # No names on one side is no evidence either way: score on the words alone.
+            total /= cfg.title_weight + cfg.body_weight
         if published is not None and s.last is not None and s.first is not None:
             gap = max(0.0, s.first - published, published - s.last) / _HOUR
-            decay = 0.5 ** (gap / cfg.half_life_hours)
             parts["hours_apart"] = round(gap, 1)
-            total *= 0.5 + 0.5 * decay
+            total -= cfg.time_penalty * math.log1p(gap / 24.0)
         parts["total"] = round(total, 4)
         return total, parts
 
@@ -221,13 +230,11 @@ class OnlineClusterer:
             return sum(w * get(k, 0.0) for k, w in x.items()) / (xn2 * yn2) ** 0.5
 
         title = cos(a.title, a.title_n2, b.title, b.title_n2)
-        if a.body_n2 > 0.0 and b.body_n2 > 0.0:
-            body = cos(a.body, a.body_n2, b.body, b.body_n2)
-            text = cfg.title_weight * title + (1.0 - cfg.title_weight) * body
-        else:
-            text = title
-        names = cos(a.names, a.names_n2, b.names, b.names_n2)
-        return text + cfg.entity_weight * names
+        body = cos(a.body, a.body_n2, b.body, b.body_n2) if a.body_n2 > 0.0 and b.body_n2 > 0.0 else title
+        text = cfg.title_weight * title + cfg.body_weight * body
+        if a.names_n2 > 0.0 and b.names_n2 > 0.0:
+            return text + cfg.entity_weight * cos(a.names, a.names_n2, b.names, b.names_n2)
+        return text / (cfg.title_weight + cfg.body_weight)
 
     def _new_story(self) -> StoryState:
         story = StoryState(self.next_id)

@@ -38,8 +38,6 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshi
 _DROP_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BREAKS = re.compile(r"<\s*(br|/p|/div|/h\d|/li)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
-_LINES = re.compile(r"\s*\n\s*")
 
 MAX_TITLE = 1_000
 MAX_TEXT = 200_000
@@ -57,8 +55,7 @@ def strip_html(value: str) -> str:
         value = _TAG.sub(" ", value)
     if "&" in value:
         value = html.unescape(value)
-    value = _SPACE.sub(" ", value)
-    return _LINES.sub("\n", value).strip()
+    return "\n".join(" ".join(line.split()) for line in value.splitlines() if line and not line.isspace())
 
 
 def canonical_url(url: str) -> str:

@@ -34,7 +34,7 @@ MIGRATIONS: list[str] = [
         text_key TEXT NOT NULL,
         score REAL NOT NULL,
         why TEXT NOT NULL,
-        features TEXT NOT NULL
+        features BLOB NOT NULL
     );
     CREATE INDEX articles_story ON articles(story, seq);
     CREATE INDEX articles_canonical_url ON articles(canonical_url);

@@ -7,7 +7,7 @@ preferred (news puts the event first), near-repeats skipped.
 
 from __future__ import annotations
 
-import json
+import marshal
 import math
 import re
 from collections import Counter, defaultdict
@@ -25,7 +25,8 @@ _SUMMARY_WORDS = 70
 
 
 def _vectors(row: ArticleRow) -> dict[str, dict[str, float]]:
-    return json.loads(row.features)
+    title, body, names, _query, _sketch = marshal.loads(row.features)
+    return {"t": title, "b": body, "n": names}
 
 
 def _add(total: dict[str, float], vec: dict[str, float]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .entities import is_title_case
 from .scan import scan
@@ -30,6 +31,16 @@ class Features:
     query: list[str] = field(default_factory=list)
     #: Lower-cased words of the body's opening, for near-duplicate sketches.
     body_words: list[str] = field(default_factory=list)
+
+
+_LOG: list[float] = [0.0, 0.0]
+
+
+def _logs(n: int) -> list[float]:
+    """Natural logs of 0..n-1 (index 0 unused), extended as the stream grows."""
+    while len(_LOG) < n:
+        _LOG.append(math.log(len(_LOG)))
+    return _LOG
 
 
 def _normalise(vec: dict[str, float]) -> dict[str, float]:
@@ -83,13 +94,14 @@ class Vectorizer:
         self.documents += 1
         for k in title_counts.keys() | body_counts.keys() | names.keys():
             df[k] = df.get(k, 0) + 1
-        log = math.log
-        n1 = self.documents + 1
-        title_vec = {t: (1.0 + log(c)) * (log(n1 / (df[t] + 1)) + 1.0) for t, c in title_counts.items()}
-        body_vec = {t: (1.0 + log(c)) * (log(n1 / (df[t] + 1)) + 1.0) for t, c in body_counts.items()}
+        logs = _logs(max(self.documents + 2, self.max_body_words * 2 + 2))
+        base = logs[self.documents + 1] + 1.0
+        title_vec = {t: (1.0 + logs[c]) * (base - logs[df[t] + 1]) for t, c in title_counts.items()}
+        body_vec = {t: (1.0 + logs[c]) * (base - logs[df[t] + 1]) for t, c in body_counts.items()}
         if len(body_vec) > self.body_terms:
-            body_vec = dict(sorted(body_vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.body_terms])
-        name_vec = {k: log(n1 / (df[k] + 1)) + 1.0 for k in names}
+            # sorted() is stable and the dict is in text order, so ties break the same way every run.
+            body_vec = dict(sorted(body_vec.items(), key=itemgetter(1), reverse=True)[: self.body_terms])
+        name_vec = {k: base - logs[df[k] + 1] for k in names}
         # Lookup keys: title words and names first (they say what the event is), then body words.
         ranked: dict[str, float] = {}
         for vec, boost in ((title_vec, 2.0), (name_vec, 1.5), (body_vec, 1.0)):
@@ -97,7 +109,7 @@ class Vectorizer:
                 score = w * boost
                 if score > ranked.get(k, 0.0):
                     ranked[k] = score
-        query = [k for k, _ in sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[: self.query_terms]]
+        query = [k for k, _ in sorted(ranked.items(), key=itemgetter(1), reverse=True)[: self.query_terms]]
         return Features(_normalise(title_vec), _normalise(body_vec), _normalise(name_vec), query,
                         main.words if main else [])
 

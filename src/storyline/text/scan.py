@@ -13,19 +13,23 @@ from .tokens import STOPWORDS, stem
 
 # Words (apostrophes inside kept) and the punctuation after which a capital letter says nothing.
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.!?:;\"“”()\[\]|\n]")
+_BREAK = frozenset('.!?:;"“”()[]|\n')
 
-_term_cache: dict[str, str] = {}
+# Per written form: (lower-case form, term or '', capitalised?, a lower-case content word?).
+_token_cache: dict[str, tuple[str, str, bool, bool]] = {}
 
 
-def _term(word: str) -> str:
-    """The term for a lower-case word, or '' for a stop word (cached: vocabularies are small)."""
-    t = _term_cache.get(word)
-    if t is None:
-        w = word[:-2] if word.endswith(("'s", "’s")) else word
+def _token(tok: str) -> tuple[str, str, bool, bool]:
+    """What a written word is, cached: vocabularies are small next to the streams they come from."""
+    info = _token_cache.get(tok)
+    if info is None:
+        lw = tok.lower()
+        w = lw[:-2] if lw.endswith(("'s", "’s")) else lw
         t = "" if len(w) < 2 or w in STOPWORDS else stem(w)
-        if len(_term_cache) < 1_000_000:
-            _term_cache[word] = t
-    return t
+        info = (lw, t, tok[0].isupper() and not lw.isdigit(), tok[0].isalpha() and tok[0].islower() and bool(t))
+        if len(_token_cache) < 2_000_000:
+            _token_cache[tok] = info
+    return info
 
 
 @dataclass(slots=True)
@@ -54,22 +58,24 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
     lower: list[str] = []
     words: list[str] = []
     forced = True
-    for tok in _TOKEN.findall(text):
-        first = tok[0]
-        if not first.isalnum():
+    toks = _TOKEN.findall(text)
+    if max_words and len(toks) > max_words * 1.2:
+        toks = toks[: int(max_words * 1.2)]
+    cache = _token_cache
+    for tok in toks:
+        info = cache.get(tok) or _token(tok)
+        lw = info[0]
+        if lw in _BREAK:
             forced = True
             continue
-        lw = tok.lower()
         words.append(lw)
-        t = _term(lw)
+        t = info[1]
         if t:
             terms.append(t)
-            if first.isupper():
-                if not ((forced or title_case) and (lw in common or t in common)) and not lw.isdigit():
+            if info[2]:
+                if not ((forced or title_case) and (lw in common or t in common)):
                     names.append(t)
-            elif first.isalpha() and lw not in STOPWORDS:
+            elif info[3]:
                 lower.append(lw)
         forced = False
-        if max_words and len(words) >= max_words:
-            break
     return Scan(terms, names, lower, words)

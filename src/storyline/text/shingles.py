@@ -31,7 +31,8 @@ def sketch(words: list[str], k: int = 32, max_words: int = 200) -> tuple[int, ..
     >>> len(sketch("one two three four five six".split()))
     3
     """
-    hs = [_hash(w) for w in words[:max_words]]
+    cache = _word_hash
+    hs = [cache.get(w) or _hash(w) for w in words[:max_words]]
     shingles = set(map(hash, zip(hs, hs[1:], hs[2:], hs[3:])))
     return tuple(sorted(shingles)[:k])
 
@@ -46,6 +47,14 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     if not a or not b:
         return 0.0
     k = min(len(a), len(b))
-    sa, sb = set(a), set(b)
-    union = heapq.nsmallest(k, sa | sb)
-    return sum(1 for h in union if h in sa and h in sb) / k
+    both = set(a).intersection(b)
+    if not both:
+        return 0.0
+    union = heapq.nsmallest(k, set(a).union(b))
+    return sum(1 for h in union if h in both) / k
+
+
+def could_resemble(a: tuple[int, ...], b: tuple[int, ...], threshold: float) -> bool:
+    """A cheap upper bound test: can the resemblance of ``a`` and ``b`` reach ``threshold``?"""
+    k = min(len(a), len(b))
+    return k > 0 and len(set(a).intersection(b)) >= threshold * k

@@ -64,7 +64,11 @@ def canonical_url(url: str) -> str:
     >>> canonical_url("HTTPS://News.Example:443/a/b?utm_source=rss&id=7#top")
     'https://news.example/a/b?id=7'
     """
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if "?" not in url and "#" not in url and ":" not in url[8:].split("/", 1)[0] and url[:8].islower() \
+            and "/" in url[8:] and url.split("/", 3)[2].islower():
+        return url  # already canonical: the common case, skip the parse
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port if parts.port not in (None, 80, 443) else None

@@ -16,12 +16,12 @@ from datetime import datetime, timezone
 
 from ..model import CoverageItem, Entity, Story
 from ..store.base import ArticleRow, StoryRow
-from ..text.entities import entity_type, is_title_case, spans
+from ..text.entities import entity_type, is_title_case, person_core, spans, strip_dateline
 from ..text.features import NAME, Vectorizer
 from ..text.tokens import terms
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
-_SUMMARY_WORDS = 70
+_SUMMARY_WORDS = 60
 
 
 def _vectors(row: ArticleRow) -> dict[str, dict[str, float]]:
@@ -67,10 +67,10 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
     for row in rows:
         if row.kind == "copy":
             continue
-        sentences = _SENTENCE.split(row.text)[:8] if row.text else []
+        sentences = _SENTENCE.split(strip_dateline(row.text))[:8] if row.text else []
         for position, sentence in enumerate(sentences):
             sentence = " ".join(sentence.split())
-            if len(sentence.split()) < 6 or sentence in seen_text:
+            if len(sentence.split()) < 6 or sentence in seen_text or _unbalanced(sentence):
                 continue
             seen_text.add(sentence)
             counts = Counter(terms(sentence))
@@ -110,6 +110,12 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
     return " ".join(chosen)
 
 
+def _unbalanced(sentence: str) -> bool:
+    """A fragment of a quotation (an opening quote without its close, or the reverse)."""
+    straight = sentence.count('"') % 2 == 1
+    return straight or sentence.count("“") != sentence.count("”")
+
+
 def _similar(text: str, others: Sequence[str], limit: float = 0.5) -> bool:
     a = set(terms(text))
     if not a:
@@ -121,34 +127,51 @@ def _similar(text: str, others: Sequence[str], limit: float = 0.5) -> bool:
     return False
 
 
-def key_entities(rows: Sequence[ArticleRow], limit: int = 10) -> tuple[Entity, ...]:
-    """Names mentioned by the most articles, typed, partial names folded into full ones."""
+def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] = frozenset(),
+                 limit: int = 10) -> tuple[Entity, ...]:
+    """Names mentioned by the most articles, typed; titles and partial names folded into one name."""
     counts: Counter[str] = Counter()
+    kinds: dict[str, str] = {}
     for row in rows:
         if row.kind == "copy":
             continue
         found = set()
         if not is_title_case(row.title):
-            found.update(spans(row.title))
-        found.update(spans(" ".join(row.text.split()[:400])))
-        counts.update(n for n in found if len(n) > 1 and not n.isdigit())
+            found.update(spans(row.title, common))
+        found.update(spans(strip_dateline(" ".join(row.text.split(" ")[:400])), common))
+        for name in found:
+            if len(name) < 2 or name.isdigit():
+                continue
+            core = person_core(name)
+            if core != name:
+                kinds[core] = "person"
+            counts[core] += 1
     # "Varkonen" alone is the same person as "Ilse Varkonen": credit the fuller name.
-    full_names = sorted(counts, key=lambda n: -len(n.split()))
-    for name in list(counts):
+    full_names = sorted(counts, key=lambda n: (-len(n.split()), n))
+    for name in sorted(counts):
         if len(name.split()) == 1:
             for full in full_names:
-                if len(full.split()) > 1 and full.split()[-1] == name:
+                if len(full.split()) > 1 and full.split()[-1] == name and kinds.get(full) == "person" or (
+                        len(full.split()) == 2 and full.split()[-1] == name and entity_type(full) == "person"):
                     counts[full] += counts.pop(name)
                     break
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     minimum = 2 if len(rows) >= 3 else 1
-    out = [Entity(name, entity_type(name), count) for name, count in ranked if count >= minimum]
+    ranked = [(name, count) for name, count in ranked if count >= minimum][: limit * 2]
+    texts = " ".join(r.title + " " + r.text[:3000] for r in rows if r.kind != "copy")
+    out = []
+    for name, count in ranked:
+        kind = kinds.get(name) or entity_type(name, common)
+        if kind == "other" and re.search(r"\b(?:in|near|at|outside|across|from|to)\s+" + re.escape(name) + r"\b", texts):
+            kind = "place"  # "fighting in Veszmark": unknown names after a place preposition are places
+        out.append(Entity(name, kind, count))
     return tuple(e for e in out if e.type != "other" or e.count >= 2)[:limit]
 
 
 def keywords(centre: dict[str, float], limit: int = 8) -> tuple[str, ...]:
     """The heaviest words of the story's centre."""
-    ranked = sorted(((w, k) for k, w in centre.items() if not k.startswith(NAME)), key=lambda x: (-x[0], x[1]))
+    ranked = sorted(((w, k) for k, w in centre.items() if not k.startswith(NAME) and not k.isdigit()),
+                    key=lambda x: (-x[0], x[1]))
     return tuple(k for _, k in ranked[:limit])
 
 
@@ -212,7 +235,7 @@ def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) 
         outlets=row.outlets,
         first_seen=row.first_seen,
         last_seen=row.last_seen,
-        entities=key_entities(rows),
+        entities=key_entities(rows, vectorizer.common),
         keywords=keywords(centre),
         timeline=timeline(rows),
         coverage=coverage(rows),

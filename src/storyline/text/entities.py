@@ -13,14 +13,14 @@ from .tokens import STOPWORDS
 
 # A capitalised word (or an acronym), optionally joined by short lower-case particles inside a name.
 _SPAN = re.compile(
-    r"(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:(?:of|de|del|la|van|von|al|bin|da|do|dos|el|le)\s+)?(?:[A-Z][\w'’.-]*[\w]))*"
+    r"(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:(?:of|for|de|del|la|van|von|al|bin|da|do|dos|el|le)\s+)?(?:[A-Z][\w'’.-]*[\w]))*"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”()\n]\s*|\s[-–—]\s)$")
 
 _HONORIFICS = frozenset(
     """mr mrs ms dr president minister senator sen rep governor gov mayor judge chancellor king queen prince
     princess pope general gen sgt officer detective chief ceo secretary sheriff deputy lt capt captain
-    professor prof coach""".split()
+    professor prof coach commissioner director spokesman spokeswoman spokesperson attorney""".split()
 )
 _ORG_WORDS = frozenset(
     """inc corp corporation co ltd llc plc group bank university college school ministry department police
@@ -67,34 +67,104 @@ def is_title_case(text: str) -> bool:
     return caps >= 0.7 * len(ws)
 
 
-def spans(text: str) -> list[str]:
-    """Names in ``text``: capitalised runs that are not just a capitalised sentence opener.
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december jan feb mar apr jun jul aug sep sept oct nov dec today
+    tonight yesterday""".split()
+)
+#: Words that may lead a person's name as a title ("Fire Commissioner", "Foreign Minister").
+_ROLE_WORDS = _HONORIFICS | frozenset(
+    """fire police foreign defence defense finance interior health prime vice deputy assistant state
+    attorney district county city council commissioner spokesman spokeswoman spokesperson director
+    executive head senior former acting interim grand""".split()
+)
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .,'’-]{2,40}(?:,[^\n(]{0,30})?\s*(?:\([^)]{1,20}\))?\s*[-–—]+\s*")
+
+
+def strip_dateline(text: str) -> str:
+    """Drop a wire dateline ("SYDNEY, Nov 21 (ANA) - ") from the start of each paragraph.
+
+    >>> strip_dateline("AALHOLM, Nov 20 (CPW) - The bank cut rates.")
+    'The bank cut rates.'
+    """
+    return _DATELINE.sub("", text)
+
+
+def _clean(parts: list[str], at_start: bool, common: set[str] | frozenset[str]) -> list[str]:
+    # A sentence opener is capitalised anyway: drop leading function and ordinary words ("The talks",
+    # "Residents of Yarrowdale"), then particles left at either end.
+    # "New South Wales" keeps its "New": an ordinary word leads a name when a capital follows it.
+    while parts and (parts[0].lower() in _ARTICLES or (
+            parts[0].lower() in STOPWORDS and parts[0].lower() != "new") or (
+            at_start and parts[0].lower() in common and (len(parts) == 1 or not parts[1][:1].isupper()))):
+        parts = parts[1:]
+        at_start = False
+    while parts and parts[0].lower() in _PARTICLES:
+        parts = parts[1:]
+    while parts and parts[-1].lower() in _PARTICLES:
+        parts = parts[:-1]
+    return [p for p in parts if p.lower() not in _CALENDAR] if len(parts) == 1 else parts
+
+
+_PARTICLES = frozenset("of for de del la van von al bin da do dos el le".split())
+_ARTICLES = frozenset("the a an this that these those".split())
+
+
+def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Names in ``text``: capitalised runs, split at possessives, without openers or weekdays.
+
+    ``common`` holds words known to be ordinary (seen in lower case): capitalised at a sentence start,
+    they are not part of a name.
 
     >>> spans("Defence Minister Ilse Varkonen met NATO officials in Riga on Friday. The talks went well.")
-    ['Defence Minister Ilse Varkonen', 'NATO', 'Riga', 'Friday']
+    ['Defence Minister Ilse Varkonen', 'NATO', 'Riga']
+    >>> spans("Residents of Yarrowdale heard Governor Lidia Brannholt's Bank of Estmark plan.", {"residents"})
+    ['Yarrowdale', 'Governor Lidia Brannholt', 'Bank of Estmark']
     """
     found = []
     for m in _SPAN.finditer(text):
-        name = m.group(0)
-        parts = name.split()
-        at_start = bool(_SENTENCE_START.search(text[: m.start()]))
-        # A sentence opener is capitalised anyway: drop a leading function word ("The talks").
-        while parts and parts[0].lower() in STOPWORDS:
-            parts = parts[1:]
-            at_start = False
-        if not parts:
-            continue
-        if at_start and len(parts) == 1 and parts[0].lower() in STOPWORDS:
-            continue
-        found.append(" ".join(parts))
+        at_start = bool(_SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()]))
+        piece: list[str] = []
+        pieces = []
+        for word in m.group(0).split():
+            if word.endswith(("'s", "’s")):
+                piece.append(word[:-2])
+                pieces.append(piece)
+                piece = []
+            else:
+                piece.append(word.rstrip("."))
+        pieces.append(piece)
+        for i, parts in enumerate(pieces):
+            parts = _clean(parts, at_start and i == 0, common)
+            if parts and not (len(parts) == 1 and parts[0].lower() in _CALENDAR):
+                found.append(" ".join(parts))
     return found
 
 
-def entity_type(name: str) -> str:
+def person_core(name: str) -> str:
+    """A person's name without a leading title ("Fire Commissioner Bryce Tallent" → "Bryce Tallent").
+
+    >>> person_core("Fire Commissioner Bryce Tallent"), person_core("Bank of Estmark")
+    ('Bryce Tallent', 'Bank of Estmark')
+    """
+    parts = name.split()
+    i = 0
+    while i < len(parts) - 1 and parts[i].lower().strip(".") in _ROLE_WORDS:
+        i += 1
+    return " ".join(parts[i:]) if i and len(parts) - i >= 2 and any(
+        p.lower().strip(".") in _HONORIFICS for p in parts[:i]) else name
+
+
+def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> str:
     """Best-effort type of a name: ``person``, ``place``, ``org`` or ``other``.
+
+    A two- or three-word name made of words never seen in lower case (``common``) is taken for a
+    person; "Regional Security" is not one.
 
     >>> [entity_type(n) for n in ["Defence Minister Ilse Varkonen", "Kursk Oblast", "Bank of Japan", "Ukraine"]]
     ['person', 'place', 'org', 'place']
+    >>> entity_type("Regional Security", {"regional", "security"})
+    'other'
     """
     parts = [p.strip(".").lower() for p in name.split()]
     if not parts:
@@ -105,6 +175,6 @@ def entity_type(name: str) -> str:
         return "org"
     if " ".join(parts) in _PLACES or parts[-1] in _PLACE_WORDS or (len(parts) == 1 and parts[0] in _PLACES):
         return "place"
-    if len(parts) in (2, 3) and all(p.isalpha() for p in parts):
+    if len(parts) in (2, 3) and all(p.isalpha() and p not in common for p in parts):
         return "person"
     return "other"

@@ -79,7 +79,7 @@ class Vectorizer:
         common = self.common
         title_case = is_title_case(title)
         head = scan(title, common, title_case)
-        main = scan(body, common, False, self.max_body_words) if body else None
+        main = scan(body, common, False, self.max_body_words * 7) if body else None
         title_counts = Counter(head.terms)
         body_counts = Counter(main.terms) if main else Counter()
         # A title-case headline's capitals say nothing when a body can speak for the names.

@@ -25,7 +25,7 @@ def _hash(word: str) -> int:
     return h
 
 
-def sketch(words: list[str], k: int = 32, max_words: int = 200) -> tuple[int, ...]:
+def sketch(words: list[str], k: int = 32, max_words: int = 150) -> tuple[int, ...]:
     """The ``k`` smallest hashes of the 4-word shingles of the first ``max_words`` words.
 
     >>> len(sketch("one two three four five six".split()))

@@ -46,7 +46,7 @@ class Config:
     #: Minimum words a body needs before near-duplicate detection is tried.
     near_duplicate_min_words: int = 30
     #: Two stories whose centroids are at least this similar are merged.
-    merge_threshold: float = 0.4
+    merge_threshold: float = 0.5
 
     def with_overrides(self, values: dict[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""

@@ -124,7 +124,9 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     counts = {"read": 0, "new": 0, "joined": 0, "copy": 0, "duplicate": 0, "skipped": 0}
     failed: list[str] = []
     problems_shown = 0
-    engine = Engine(db or args.db, _config(getattr(args, "config", None)), batch_size=500)
+    from ..store.sqlite import default_path
+
+    engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None)), batch_size=500)
     try:
         for path in args.files:
             try:
@@ -284,6 +286,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with _open_engine(db) as engine:
         counts = engine.store.counts()
         stories = engine.stories(limit=args.limit)
+    if not stories:
+        raise UsageError(f"the demo corpus gave no stories in {db}; is the storyline installation complete?")
     print(f"Demo: {counts['articles']:,} invented articles from the built-in corpus → "
           f"{counts['stories']:,} stories (store: {db})\n")
     print(f"Top {len(stories)} stories, newest activity first:\n")

@@ -186,16 +186,41 @@ class OnlineClusterer:
         total, story, parts = best
         story.add(f, published)
         self._index(story, f)
-        merged: tuple[int, ...] = ()
+        merged: list[int] = []
         if second is not None and second[0] >= threshold:
             other = second[1]
             if self.story_similarity(story, other) >= self.config.merge_threshold:
-                keep, gone = (story, other) if story.size >= other.size else (other, story)
-                self._merge(keep, gone)
-                story = keep
-                merged = (gone.id,)
+                story = self._merge_pair(story, other, merged)
+        if story.size & (story.size - 1) == 0:
+            # At sizes 2, 4, 8, ... a story looks around for fragments of itself: each story is
+            # checked O(log size) times, so merges cost little however long the stream runs.
+            story = self._sweep(story, merged)
         return Decision(story.id, "joined", total, parts,
-                        second[1].id if second else None, second[0] if second else 0.0, merged)
+                        second[1].id if second else None, second[0] if second else 0.0, tuple(merged))
+
+    def _merge_pair(self, a: StoryState, b: StoryState, merged: list[int]) -> StoryState:
+        keep, gone = (a, b) if (a.size, -a.id) >= (b.size, -b.id) else (b, a)
+        self._merge(keep, gone)
+        merged.append(gone.id)
+        return keep
+
+    def _sweep(self, story: StoryState, merged: list[int]) -> StoryState:
+        """Merge ``story`` with the most similar story its strongest keys point to, if they agree."""
+        keys: dict[str, float] = {}
+        for vec in (story.title, story.names):
+            for k, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.query_terms]:
+                keys[k] = 1.0
+        hits = self.index.lookup(keys)
+        hits.pop(story.id, None)
+        best: tuple[float, StoryState] | None = None
+        for sid, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[: self.config.max_candidates]:
+            other = self.stories.get(sid)
+            if other is None:
+                continue
+            sim = self.story_similarity(story, other)
+            if sim >= self.config.merge_threshold and (best is None or sim > best[0]):
+                best = (sim, other)
+        return story if best is None else self._merge_pair(story, best[1], merged)
 
     def add_copy(self, story: int, published: float | None) -> int:
         """Count a near-identical copy in ``story``; returns the live story id."""
@@ -233,8 +258,13 @@ class OnlineClusterer:
         body = cos(a.body, a.body_n2, b.body, b.body_n2) if a.body_n2 > 0.0 and b.body_n2 > 0.0 else title
         text = cfg.title_weight * title + cfg.body_weight * body
         if a.names_n2 > 0.0 and b.names_n2 > 0.0:
-            return text + cfg.entity_weight * cos(a.names, a.names_n2, b.names, b.names_n2)
-        return text / (cfg.title_weight + cfg.body_weight)
+            total = text + cfg.entity_weight * cos(a.names, a.names_n2, b.names, b.names_n2)
+        else:
+            total = text / (cfg.title_weight + cfg.body_weight)
+        if a.first is not None and a.last is not None and b.first is not None and b.last is not None:
+            gap = max(0.0, b.first - a.last, a.first - b.last) / _HOUR
+            total -= cfg.time_penalty * math.log1p(gap / 24.0)
+        return total
 
     def _new_story(self) -> StoryState:
         story = StoryState(self.next_id)

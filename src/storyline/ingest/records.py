@@ -28,7 +28,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("text", "body", "content", "summary", "description", "snippet", "abstract", "lead"),
     "url": ("url", "link", "href", "uri", "permalink"),
     "published": ("published", "date", "published_at", "pubdate", "pub_date", "timestamp", "time",
-                  "updated", "created_at", "datetime", "publishedAt", "datePublished"),
+                  "updated", "created_at", "datetime", "publishedat", "datepublished"),
     "source": ("source", "outlet", "publisher", "site", "domain", "feed", "author"),
     "lang": ("lang", "language", "locale"),
 }
@@ -115,6 +115,16 @@ def _pick(record: Mapping[str, object], field: str) -> object:
     return None
 
 
+def _lower_keys(record: Mapping[str, object]) -> Mapping[str, object]:
+    """The record with lower-cased keys ("Title", "pubDate"), the first spelling of a key winning."""
+    if all(not isinstance(k, str) or k.islower() or not k for k in record):
+        return record
+    out: dict[str, object] = {}
+    for k, v in record.items():
+        out.setdefault(k.lower() if isinstance(k, str) else k, v)
+    return out
+
+
 def _text(value: object, field: str) -> str:
     if value is None:
         return ""
@@ -151,6 +161,7 @@ def to_article(record: Mapping[str, object]) -> Article:
     """
     if not isinstance(record, Mapping):
         raise BadRecord(f"expected an object, got {type(record).__name__}")
+    record = _lower_keys(record)
     title = _text(_pick(record, "title"), "title")
     text = _text(_pick(record, "text"), "text")
     if not title:

@@ -80,10 +80,10 @@ class SQLiteStore:
                 raise StoreError(f"{self.path}: folder {parent} does not exist")
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()  # first: a file that is not ours is refused before anything changes it
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable storyline database ({exc})") from None
 

@@ -130,7 +130,7 @@ def _similar(text: str, others: Sequence[str], limit: float = 0.5) -> bool:
 def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] = frozenset(),
                  limit: int = 10) -> tuple[Entity, ...]:
     """Names mentioned by the most articles, typed; titles and partial names folded into one name."""
-    counts: Counter[str] = Counter()
+    per_article: list[set[str]] = []
     kinds: dict[str, str] = {}
     for row in rows:
         if row.kind == "copy":
@@ -139,22 +139,31 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         if not is_title_case(row.title):
             found.update(spans(row.title, common))
         found.update(spans(strip_dateline(" ".join(row.text.split(" ")[:400])), common))
+        names = set()
         for name in found:
             if len(name) < 2 or name.isdigit():
                 continue
             core = person_core(name)
             if core != name:
                 kinds[core] = "person"
-            counts[core] += 1
-    # "Varkonen" alone is the same person as "Ilse Varkonen": credit the fuller name.
-    full_names = sorted(counts, key=lambda n: (-len(n.split()), n))
-    for name in sorted(counts):
-        if len(name.split()) == 1:
-            for full in full_names:
-                if len(full.split()) > 1 and full.split()[-1] == name and kinds.get(full) == "person" or (
-                        len(full.split()) == 2 and full.split()[-1] == name and entity_type(full) == "person"):
-                    counts[full] += counts.pop(name)
-                    break
+            names.add(core)
+        per_article.append(names)
+    # "Varkonen" alone is the same person as "Ilse Varkonen": fold short names into the fuller one,
+    # then count each name once per article.
+    every = set().union(*per_article) if per_article else set()
+    fuller: dict[str, str] = {}
+    for name in sorted(every):
+        if " " in name:
+            continue
+        for full in sorted(every, key=lambda n: (-len(n.split()), n)):
+            words = full.split()
+            if len(words) > 1 and words[-1] == name and (
+                    kinds.get(full) == "person" or entity_type(full, common) == "person"):
+                fuller[name] = full
+                break
+    counts: Counter[str] = Counter()
+    for names in per_article:
+        counts.update({fuller.get(n, n) for n in names})
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     minimum = 2 if len(rows) >= 3 else 1
     ranked = [(name, count) for name, count in ranked if count >= minimum][: limit * 2]

@@ -1,0 +1,335 @@
+"""Every CLI command, run as a real subprocess against real SQLite files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from conftest import HOUR, STREAM, by_event, error_lines, query, story_of, write_jsonl
+
+from storyline.evaluate.metrics import score
+
+COMMANDS = ["ingest", "stories", "show", "why", "eval", "demo"]
+SUMMARY_KEYS = {"id", "headline", "summary", "articles", "outlets", "first_seen", "last_seen"}
+DEMO_CORPUS = Path(str(files("storyline") / "data" / "demo.jsonl"))
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def one_clear_error(proc) -> str:
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines == error_lines(proc.stderr), proc.stderr
+    return lines[0]
+
+
+# -- help -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_for_every_command(run_cli, command):
+    proc = run_cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"usage: storyline {command}")
+    assert proc.stderr == ""
+
+
+def test_top_level_help_lists_every_command(run_cli):
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for command in COMMANDS:
+        assert command in proc.stdout
+    bare = run_cli()
+    assert bare.returncode == 2 and "usage: storyline" in bare.stdout
+
+
+def test_version(run_cli):
+    import storyline
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"storyline {storyline.__version__}"
+
+
+def test_bad_arguments_are_usage_errors(run_cli, stream_db):
+    for args in (["stories", "--since", "soon"], ["stories", "--limit", "0"], ["show", "seven"]):
+        proc = run_cli(*args, "--db", stream_db)
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr and "usage:" in proc.stderr
+
+
+# -- stories --------------------------------------------------------------------------------------
+
+def test_stories_json(run_cli, stream_db):
+    proc = run_cli("stories", "--db", stream_db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    stories = json.loads(proc.stdout)
+    assert isinstance(stories, list) and len(stories) == len(by_event())
+    for s in stories:
+        assert SUMMARY_KEYS <= set(s), s
+        assert isinstance(s["id"], int) and s["headline"] and s["summary"]
+        assert s["first_seen"] <= s["last_seen"]
+    assert sum(s["articles"] for s in stories) == len(STREAM)
+    assert [s["last_seen"] for s in stories] == sorted((s["last_seen"] for s in stories), reverse=True)
+    deploy = next(s for s in stories if s["id"] == story_of(stream_db, "dep-1"))
+    records = by_event()["deploy"]
+    assert deploy["articles"] == len(records) and deploy["outlets"] == len({r["source"] for r in records})
+    assert deploy["first_seen"] == iso(min(r["published"] for r in records))
+    assert deploy["last_seen"] == iso(max(r["published"] for r in records))
+    assert deploy["headline"] in {r["title"] for r in records}
+
+
+def test_stories_since_and_limit(run_cli, stream_db):
+    everything = json.loads(run_cli("stories", "--db", stream_db, "--json").stdout)
+    newest = max(r["published"] for r in STREAM)
+    recent = json.loads(run_cli("stories", "--db", stream_db, "--json", "--since", "1h").stdout)
+    expected = [s["id"] for s in everything if s["last_seen"] >= iso(newest - HOUR)]
+    assert [s["id"] for s in recent] == expected
+    assert 1 < len(expected) < len(everything)
+    one = json.loads(run_cli("stories", "--since", "1h", "--limit", "1", "--db", stream_db, "--json").stdout)
+    assert [s["id"] for s in one] == expected[:1] == [story_of(stream_db, "dep-5")]
+    assert json.loads(run_cli("stories", "--db", stream_db, "--json", "--since", "30m").stdout) != recent
+
+
+def test_stories_text(run_cli, stream_db):
+    proc = run_cli("stories", "--db", stream_db, "--limit", "2")
+    assert proc.returncode == 0, proc.stderr
+    everything = json.loads(run_cli("stories", "--db", stream_db, "--json").stdout)
+    assert " 1. " in proc.stdout and " 2. " in proc.stdout and " 3. " not in proc.stdout
+    assert everything[0]["headline"] in proc.stdout.replace("\n    ", " ")
+    assert f"story {everything[0]['id']}" in proc.stdout
+
+
+def test_stories_on_an_empty_store(tmp_path, run_cli):
+    src = tmp_path / "bad.jsonl"
+    src.write_text("{oops\n")
+    db = tmp_path / "empty.db"
+    run_cli("ingest", src, "--db", db)
+    proc = run_cli("stories", "--db", db)
+    assert proc.returncode == 0 and "No stories yet" in proc.stdout
+    assert json.loads(run_cli("stories", "--db", db, "--json").stdout) == []
+
+
+def test_commands_on_a_missing_store_say_how_to_start(tmp_path, run_cli):
+    for args in (["stories"], ["show", "1"], ["why", "x"]):
+        line = one_clear_error(run_cli(*args, "--db", tmp_path / "never.db"))
+        assert "never.db" in line and "storyline ingest" in line
+        assert not (tmp_path / "never.db").exists()
+
+
+# -- show -----------------------------------------------------------------------------------------
+
+def test_show_json(run_cli, stream_db):
+    sid = story_of(stream_db, "trt-1")
+    proc = run_cli("show", str(sid), "--db", stream_db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    records = by_event()["treaty"]
+    assert SUMMARY_KEYS <= set(s) and s["id"] == sid
+    assert s["articles"] == len(records)
+    assert s["entities"] and all({"name", "type"} <= set(e) for e in s["entities"])
+    assert any(e["name"] == "Geneva" and e["type"] == "place" for e in s["entities"])
+    assert isinstance(s["keywords"], list) and s["keywords"]
+    assert all(set(t) == {"time", "articles"} for t in s["timeline"])
+    assert sum(t["articles"] for t in s["timeline"]) == len(records)
+    outlets = [g["outlet"] for g in s["coverage"]]
+    assert sorted(outlets) == sorted({r["source"] for r in records})
+    ids = sorted(a["article_id"] for g in s["coverage"] for a in g["articles"])
+    assert ids == sorted(r["id"] for r in records)
+    for g in s["coverage"]:
+        for a in g["articles"]:
+            assert a["source"] == g["outlet"] and a["copies"] == []
+
+
+def test_show_text(run_cli, stream_db):
+    sid = story_of(stream_db, "fld-1")
+    proc = run_cli("show", str(sid), "--db", stream_db)
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(run_cli("show", str(sid), "--db", stream_db, "--json").stdout)
+    out = proc.stdout
+    assert f"story {sid}" in out and "Coverage:" in out and "Timeline:" in out
+    assert "River Times (2)" in out
+    for r in by_event()["flood"]:
+        assert r["id"] in out
+
+
+def test_show_missing_story(run_cli, stream_db):
+    line = one_clear_error(run_cli("show", "4242", "--db", stream_db))
+    assert "4242" in line
+
+
+# -- why ------------------------------------------------------------------------------------------
+
+def test_why_json_and_text(run_cli, stream_db):
+    proc = run_cli("why", "trt-3", "--db", stream_db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    w = json.loads(proc.stdout)
+    assert {"story", "kind", "score", "scores"} <= set(w)
+    assert w["article"] == "trt-3" and w["story"] == story_of(stream_db, "trt-1")
+    assert w["kind"] == "joined"
+    assert w["score"] >= w["threshold"]
+    assert isinstance(w["scores"], dict) and "title" in w["scores"]
+    first = json.loads(run_cli("why", "trt-1", "--db", stream_db, "--json").stdout)
+    assert first["kind"] == "new" and first["story"] == w["story"]
+
+    text = run_cli("why", "trt-3", "--db", stream_db)
+    assert text.returncode == 0
+    assert "Marevia hails Ostrava River treaty signed with Tessaly" in text.stdout
+    assert f"joined story {w['placed_in']}" in text.stdout and str(w["score"]) in text.stdout
+    started = run_cli("why", "tax-1", "--db", stream_db)
+    assert "started story" in started.stdout
+
+
+def test_why_missing_article(run_cli, stream_db):
+    line = one_clear_error(run_cli("why", "no-such-article", "--db", stream_db))
+    assert "no-such-article" in line
+
+
+# -- eval -----------------------------------------------------------------------------------------
+
+def test_eval_json_and_predictions(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM)
+    out = tmp_path / "pred.jsonl"
+    proc = run_cli("eval", src, "--json", "--predictions", out)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "articles", "stories", "seconds"):
+        assert key in result, key
+    assert result["articles"] == len(STREAM)
+    predictions = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [set(p) for p in predictions] == [{"id", "story"}] * len(STREAM)
+    assert [p["id"] for p in predictions] == [r["id"] for r in STREAM]
+    assert result["stories"] == len({p["story"] for p in predictions})
+    # The reported scores are the scores of the written predictions.
+    mine = score([p["story"] for p in predictions], [r["story"] for r in STREAM])
+    assert result["bcubed_precision"] == round(mine.bcubed_precision, 4)
+    assert result["bcubed_recall"] == round(mine.bcubed_recall, 4)
+    assert result["ari"] == round(mine.ari, 4)
+    assert 0 <= result["seconds"] < 30
+    # Four clearly separate events: the engine should get them (nearly) right.
+    assert result["bcubed_f1"] >= 0.9
+
+
+def test_eval_is_deterministic(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM)
+    outs = []
+    for name in ("a.jsonl", "b.jsonl"):
+        proc = run_cli("eval", src, "--predictions", tmp_path / name)
+        assert proc.returncode == 0, proc.stderr
+        outs.append((tmp_path / name).read_text())
+    assert outs[0] == outs[1] and outs[0]
+
+
+def test_eval_text(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM)
+    proc = run_cli("eval", src)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{len(STREAM)} articles" in proc.stdout and "BCubed" in proc.stdout and "ARI" in proc.stdout
+
+
+def test_eval_without_labels_is_a_clear_error(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "plain.jsonl", STREAM, labels=False)
+    line = one_clear_error(run_cli("eval", src, "--json"))
+    assert "plain.jsonl" in line and "label" in line
+
+
+def test_eval_skips_unlabelled_and_broken_lines(tmp_path, run_cli):
+    records = [*STREAM[:6], {"id": "x", "title": "No label here"}, "{broken"]
+    src = write_jsonl(tmp_path / "partial.jsonl", records)
+    proc = run_cli("eval", src, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["articles"] == 6 and result["skipped"] == 2
+    assert f"{src}:7: " in proc.stderr and f"{src}:8: " in proc.stderr
+
+
+def test_eval_missing_file(tmp_path, run_cli):
+    line = one_clear_error(run_cli("eval", tmp_path / "absent.jsonl"))
+    assert "absent.jsonl" in line
+
+
+def test_eval_does_not_touch_the_default_store(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM)
+    assert run_cli("eval", src).returncode == 0
+    assert not (tmp_path / "storyline.db").exists()
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+def test_demo_corpus_ships_with_the_package():
+    from storyline.ingest import read_source
+    from storyline.ingest.sources import Problem
+
+    assert DEMO_CORPUS.is_file(), f"{DEMO_CORPUS} is missing: `storyline demo` cannot work"
+    items = list(read_source(str(DEMO_CORPUS)))
+    problems = [str(i) for i in items if isinstance(i, Problem)]
+    assert problems == []
+    assert len(items) >= 20 and len({i.id for i in items}) == len(items)
+
+
+def test_demo_prints_stories_and_how_to_go_on(tmp_path, run_cli):
+    db = tmp_path / "demo.db"
+    proc = run_cli("demo", "--db", db, "--limit", "3", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = proc.stdout
+    assert " 1. " in out and " 3. " in out and " 4. " not in out
+    assert "storyline ingest" in out  # how to ingest your own news
+    (articles,), = query(db, "SELECT count(*) FROM articles")
+    assert articles > 0
+    assert f"{articles:,} invented articles" in out
+    listed = json.loads(run_cli("stories", "--db", db, "--json", "--limit", "3").stdout)
+    for s in listed:
+        assert s["headline"][:40] in out.replace("\n    ", " ")
+    again = run_cli("demo", "--db", db, "--limit", "3", timeout=120)
+    assert again.returncode == 0
+    assert query(db, "SELECT count(*) FROM articles") == [(articles,)]  # re-running adds nothing
+
+
+def test_demo_default_store_is_in_the_working_folder(tmp_path, run_cli):
+    proc = run_cli("demo", "--limit", "1", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "storyline-demo.db").exists()
+    assert not (tmp_path / "storyline.db").exists()
+
+
+# -- environment ----------------------------------------------------------------------------------
+
+def test_storyline_db_environment_variable(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "s.jsonl", STREAM[:5], labels=False)
+    target = tmp_path / "from-env.db"
+    env = {"STORYLINE_DB": str(target)}
+    assert run_cli("ingest", src, env=env).returncode == 0
+    assert target.exists() and not (tmp_path / "storyline.db").exists()
+    assert query(target, "SELECT count(*) FROM articles") == [(5,)]
+    stories = json.loads(run_cli("stories", "--json", env=env).stdout)
+    assert sum(s["articles"] for s in stories) == 5
+    # --db wins over the environment.
+    other = tmp_path / "explicit.db"
+    assert run_cli("ingest", src, "--db", other, env=env).returncode == 0
+    assert query(other, "SELECT count(*) FROM articles") == [(5,)]
+    # Without either, ./storyline.db in the working folder.
+    assert run_cli("ingest", src).returncode == 0
+    assert query(tmp_path / "storyline.db", "SELECT count(*) FROM articles") == [(5,)]
+
+
+def test_config_file_and_environment_change_the_clustering(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM)
+    default = json.loads(run_cli("eval", src, "--json").stdout.strip().splitlines()[-1])
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[storyline]\nthreshold = 5.0\n")
+    split = json.loads(run_cli("eval", src, "--json", "--config", strict).stdout.strip().splitlines()[-1])
+    assert split["stories"] == len(STREAM) > default["stories"]
+    via_env = json.loads(run_cli("eval", src, "--json", env={"STORYLINE_THRESHOLD": "5.0"}
+                                 ).stdout.strip().splitlines()[-1])
+    assert via_env["stories"] == len(STREAM)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("no_such_setting = 1\n")
+    line = one_clear_error(run_cli("eval", src, "--config", bad))
+    assert "no_such_setting" in line
+    assert "no_such.toml" in one_clear_error(run_cli("eval", src, "--config", tmp_path / "no_such.toml"))

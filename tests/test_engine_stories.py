@@ -1,0 +1,243 @@
+"""The Python API and the fields of the stories it builds, on a small handcrafted stream."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import HOUR, STREAM, T0, by_event, write_jsonl
+
+from storyline import Article, Assignment, Engine, Entity, Story
+from storyline.ingest import to_article
+
+
+def articles(records=STREAM) -> list[Article]:
+    return [to_article({k: v for k, v in r.items() if k != "story"}) for r in records]
+
+
+def place_stream(engine: Engine, records=STREAM) -> dict[str, Assignment]:
+    return {a.id: engine.add(a) for a in articles(records)}
+
+
+@pytest.fixture
+def engine_with_stream():
+    engine = Engine()
+    assigned = place_stream(engine)
+    yield engine, assigned
+    engine.close()
+
+
+def live_partition(engine: Engine, ids) -> dict[str, int]:
+    return {i: engine.story_of(i) for i in ids}
+
+
+def test_public_names_import_from_the_package():
+    import storyline
+
+    for name in ("Engine", "Article", "Assignment", "Story", "Entity", "Config"):
+        assert name in storyline.__all__
+        assert getattr(storyline, name) is not None
+    with pytest.raises(AttributeError):
+        storyline.NoSuchThing  # noqa: B018
+
+
+def test_add_returns_an_assignment_with_a_kind_and_a_story(engine_with_stream):
+    engine, assigned = engine_with_stream
+    first = assigned["dep-1"]
+    assert isinstance(first, Assignment)
+    assert first.article_id == "dep-1" and first.kind == "new"
+    joined = assigned["dep-3"]
+    assert joined.kind == "joined"
+    assert joined.story_id == engine.story_of("dep-1")
+    assert joined.score >= engine.config.threshold
+    assert "title" in joined.scores and "total" in joined.scores
+    assert engine.story_of("no-such-article") is None
+
+
+def test_each_event_is_one_story_and_the_singleton_is_alone(engine_with_stream):
+    engine, assigned = engine_with_stream
+    story_of = live_partition(engine, assigned)
+    groups = by_event()
+    event_story = {}
+    for event, records in groups.items():
+        stories = {story_of[r["id"]] for r in records}
+        assert len(stories) == 1, f"{event} split over stories {stories}"
+        event_story[event] = stories.pop()
+    assert len(set(event_story.values())) == len(groups), "two events were put in one story"
+    listed = engine.stories()
+    assert sorted(s.id for s in listed) == sorted(event_story.values())
+    tax = engine.story(event_story["tax"])
+    assert tax.articles == 1 and tax.outlets == 1
+
+
+def test_story_fields_describe_the_event(engine_with_stream):
+    engine, assigned = engine_with_stream
+    for event, records in by_event().items():
+        story = engine.story(engine.story_of(records[0]["id"]))
+        assert isinstance(story, Story)
+        titles = {r["title"] for r in records}
+        assert story.headline in titles
+        assert story.articles == len(records)
+        assert story.outlets == len({r["source"] for r in records})
+        times = [r["published"] for r in records]
+        assert story.first_seen == min(times) and story.last_seen == max(times)
+        assert story.first_seen <= story.last_seen
+        # Summary: one to three sentences, taken from the bodies (they all have one).
+        assert story.summary.strip()
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", story.summary.strip()) if s]
+        assert 1 <= len(sentences) <= 3, story.summary
+        bodies = " ".join(" ".join(r["text"].split()) for r in records)
+        assert all(s in bodies for s in sentences), "summary sentences must come from the articles"
+        # Timeline counts every article once.
+        assert sum(n for _, n in story.timeline) == story.articles
+        # Coverage: grouped by outlet, every article exactly once.
+        outlets = [o for o, _ in story.coverage]
+        assert len(outlets) == len(set(outlets))
+        covered = [(o, c.article_id) for o, items in story.coverage for c in items]
+        assert sorted(i for _, i in covered) == sorted(r["id"] for r in records)
+        source_of = {r["id"]: r["source"] for r in records}
+        assert all(source_of[i] == o for o, i in covered)
+
+
+def test_outlet_with_two_articles_counts_once_and_leads_the_coverage(engine_with_stream):
+    engine, _ = engine_with_stream
+    flood = engine.story(engine.story_of("fld-1"))
+    assert flood.articles == 5 and flood.outlets == 4  # River Times wrote two of the five
+    outlet, items = flood.coverage[0]
+    assert outlet == "River Times"
+    assert [c.article_id for c in items] == ["fld-1", "fld-5"]
+
+
+def test_entities_are_typed_names_from_the_articles(engine_with_stream):
+    engine, _ = engine_with_stream
+    deploy = engine.story(engine.story_of("dep-1"))
+    assert all(isinstance(e, Entity) and e.type in {"person", "place", "org", "other"} for e in deploy.entities)
+    people = [e for e in deploy.entities if e.type == "person"]
+    assert any("Aldervik" in e.name for e in people), deploy.entities
+    places = [e.name for e in deploy.entities if e.type == "place"]
+    assert any("Varnholm" in p for p in places), deploy.entities
+    treaty = engine.story(engine.story_of("trt-1"))
+    assert any(e.name == "Geneva" and e.type == "place" for e in treaty.entities), treaty.entities
+    assert any("Pellegrin" in e.name and e.type == "person" for e in treaty.entities), treaty.entities
+
+
+def test_entity_article_counts_never_exceed_the_story(engine_with_stream):
+    """An entity's count is the number of the story's articles naming it: at most the article count.
+
+    (An article naming both "Defence Minister Tomas Aldervik" and "Aldervik" is one article.)
+    """
+    engine, _ = engine_with_stream
+    for story in engine.stories():
+        for e in story.entities:
+            assert 1 <= e.count <= story.articles, (story.headline, e)
+
+
+def test_story_of_a_merged_or_unknown_id(engine_with_stream):
+    engine, _ = engine_with_stream
+    assert engine.story(10_000) is None
+    assert engine.stories(limit=2) == engine.stories()[:2]
+
+
+def test_stories_are_listed_newest_activity_first_and_since_filters(engine_with_stream):
+    engine, _ = engine_with_stream
+    listed = engine.stories()
+    lasts = [s.last_seen for s in listed]
+    assert lasts == sorted(lasts, reverse=True)
+    recent = engine.stories(since=T0 + 6 * HOUR)
+    assert {s.id for s in recent} == {s.id for s in listed if s.last_seen >= T0 + 6 * HOUR}
+    assert 0 < len(recent) < len(listed)
+
+
+def test_same_input_same_order_gives_identical_stories():
+    runs = []
+    for _ in range(2):
+        with Engine() as engine:
+            assigned = place_stream(engine)
+            runs.append(([(a.article_id, a.story_id, a.kind, a.score) for a in assigned.values()],
+                         [(s.id, s.headline, s.summary, s.articles, s.entities) for s in engine.stories()]))
+    assert runs[0] == runs[1]
+
+
+def test_two_fresh_stores_get_identical_assignments(tmp_path):
+    rows = []
+    for name in ("one.db", "two.db"):
+        with Engine(str(tmp_path / name)) as engine:
+            place_stream(engine)
+        import sqlite3
+
+        con = sqlite3.connect(tmp_path / name)
+        rows.append(con.execute("SELECT id, story, kind, copy_of, score FROM articles ORDER BY seq").fetchall())
+        con.close()
+    assert rows[0] == rows[1]
+    assert len(rows[0]) == len(STREAM)
+
+
+def test_stories_survive_reopening_the_file(tmp_path):
+    db = str(tmp_path / "news.db")
+    with Engine(db) as engine:
+        place_stream(engine)
+        before = [(s.id, s.headline, s.summary, s.articles, s.outlets) for s in engine.stories()]
+    with Engine(db) as engine:
+        after = [(s.id, s.headline, s.summary, s.articles, s.outlets) for s in engine.stories()]
+        assert engine.add(articles()[0]).kind == "duplicate"
+    assert after == before
+
+
+def test_a_stream_split_over_two_sessions_clusters_like_one(tmp_path):
+    """Closing the store half-way and reopening it must not change where later articles go."""
+    with Engine() as engine:
+        whole = {a.article_id: a.story_id for a in place_stream(engine).values()}
+    db = str(tmp_path / "split.db")
+    half = len(STREAM) // 2
+    with Engine(db) as engine:
+        first = place_stream(engine, STREAM[:half])
+    with Engine(db) as engine:
+        second = place_stream(engine, STREAM[half:])
+        split = {i: engine.story_of(i) for i in whole}
+    assert {i: a.story_id for i, a in {**first, **second}.items()} == whole
+    assert split == whole
+
+
+def test_articles_without_body_or_date_still_cluster():
+    with Engine() as engine:
+        a = engine.add(Article(id="x1", title="Brannock dam bursts after record rain"))
+        b = engine.add(Article(id="x2", title="Record rain bursts Brannock dam, villages evacuated"))
+        assert a.kind == "new" and b.kind == "joined" and a.story_id == b.story_id
+        story = engine.story(a.story_id)
+        assert story.first_seen is None and story.last_seen is None and story.timeline == ()
+        assert story.articles == 2
+        assert story.headline in {"Brannock dam bursts after record rain",
+                                  "Record rain bursts Brannock dam, villages evacuated"}
+
+
+def test_engine_writes_in_batches_and_reports_flushes(tmp_path):
+    flushed = []
+    db = tmp_path / "batches.db"
+    engine = Engine(str(db), batch_size=4, on_flush=flushed.append)
+    place_stream(engine)
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    stored_before_close = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    engine.close()
+    stored_after_close = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    con.close()
+    assert stored_before_close == len(STREAM) // 4 * 4
+    assert stored_after_close == len(STREAM)
+    assert flushed == [4, 8, 12, len(STREAM)]
+
+
+def test_jsonl_file_round_trip_matches_api(tmp_path, run_cli):
+    """The CLI and the Python API place the same file identically."""
+    src = write_jsonl(tmp_path / "s.jsonl", STREAM, labels=False)
+    db = tmp_path / "cli.db"
+    assert run_cli("ingest", src, "--db", db).returncode == 0
+    with Engine() as engine:
+        api = {a.article_id: (a.story_id, a.kind) for a in place_stream(engine).values()}
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    cli = {i: (s, k) for i, s, k in con.execute("SELECT id, story, kind FROM articles")}
+    con.close()
+    assert cli == api

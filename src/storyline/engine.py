@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import marshal
 import zlib
 from collections.abc import Callable, Iterable
@@ -91,7 +92,7 @@ class Engine:
         if blob is not None:
             state = json.loads(zlib.decompress(blob))
             self.vectorizer.documents = state["documents"]
-            self.vectorizer.df = state["df"]
+            self.vectorizer.df = Counter(state["df"])
             self.vectorizer.common = set(state["common"])
         next_story = self.store.get_state(_NEXT_KEY)
         for row in self.store.replay():

@@ -116,35 +116,43 @@ class OnlineClusterer:
             story = self.merged_into[story]
         return story
 
-    def score(self, f: Features, published: float | None, s: StoryState) -> tuple[float, dict[str, float]]:
-        """Similarity of an article to a story, and the features behind it.
+    def score(self, f: Features, published: float | None, s: StoryState) -> tuple[float, tuple]:
+        """Similarity of an article to a story, and the raw features behind it (see :meth:`explain`).
 
         A weighted sum of the title, body and name cosines, less a penalty that grows with the log
-        of the days between the article and the story. Without a body on both sides, the title
-        stands in for the body, so titles-only streams are scored on the same scale.
+        of the days between the article and the story. A field missing on either side hands its
+        weight to the others, so titles-only streams and nameless headlines score on the same scale.
         """
         cfg = self.config
         title = cosine(f.title, s.title, s.title_n2 ** 0.5)
-        parts = {"title": round(title, 4)}
-        if f.body and s.body_n2 > 0.0:
-            body = cosine(f.body, s.body, s.body_n2 ** 0.5)
-            parts["body"] = round(body, 4)
-        else:
-            body = title
-        total = cfg.title_weight * title + cfg.body_weight * body
+        body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else None
+        total = cfg.title_weight * title + cfg.body_weight * (title if body is None else body)
         if f.names and s.names_n2 > 0.0:
-            names = cosine(f.names, s.names, s.names_n2 ** 0.5)
-            parts["names"] = round(names, 4)
+            names: float | None = cosine(f.names, s.names, s.names_n2 ** 0.5)
             total += cfg.entity_weight * names
         else:
             # No names on one side is no evidence either way: score on the words alone.
+            names = None
             total /= cfg.title_weight + cfg.body_weight
+        gap = None
         if published is not None and s.last is not None and s.first is not None:
             gap = max(0.0, s.first - published, published - s.last) / _HOUR
-            parts["hours_apart"] = round(gap, 1)
             total -= cfg.time_penalty * math.log1p(gap / 24.0)
+        return total, (title, body, names, gap)
+
+    @staticmethod
+    def explain(total: float, raw: tuple) -> dict[str, float]:
+        """The features behind a score, rounded for people and for the store."""
+        title, body, names, gap = raw
+        parts = {"title": round(title, 4)}
+        if body is not None:
+            parts["body"] = round(body, 4)
+        if names is not None:
+            parts["names"] = round(names, 4)
+        if gap is not None:
+            parts["hours_apart"] = round(gap, 1)
         parts["total"] = round(total, 4)
-        return total, parts
+        return parts
 
     def candidates(self, f: Features, published: float | None) -> list[StoryState]:
         """The stories the article's strongest keys point to, best-connected first."""
@@ -165,14 +173,14 @@ class OnlineClusterer:
 
     def learn_one(self, f: Features, published: float | None) -> Decision:
         """Assign one article and update the stories."""
-        best: tuple[float, StoryState, dict[str, float]] | None = None
+        best: tuple[float, StoryState, tuple] | None = None
         second: tuple[float, StoryState] | None = None
         for s in self.candidates(f, published):
-            total, parts = self.score(f, published, s)
+            total, raw = self.score(f, published, s)
             if best is None or total > best[0]:
                 if best is not None:
                     second = (best[0], best[1])
-                best = (total, s, parts)
+                best = (total, s, raw)
             elif second is None or total > second[0]:
                 second = (total, s)
         threshold = self.config.threshold
@@ -180,10 +188,11 @@ class OnlineClusterer:
             story = self._new_story()
             story.add(f, published)
             self._index(story, f)
-            parts = best[2] if best else {}
+            parts = self.explain(best[0], best[2]) if best else {}
             return Decision(story.id, "new", best[0] if best else 0.0, parts,
                             best[1].id if best else None, best[0] if best else 0.0)
-        total, story, parts = best
+        total, story, raw = best
+        parts = self.explain(total, raw)
         story.add(f, published)
         self._index(story, f)
         merged: list[int] = []
@@ -191,10 +200,6 @@ class OnlineClusterer:
             other = second[1]
             if self.story_similarity(story, other) >= self.config.merge_threshold:
                 story = self._merge_pair(story, other, merged)
-        if story.size & (story.size - 1) == 0:
-            # At sizes 2, 4, 8, ... a story looks around for fragments of itself: each story is
-            # checked O(log size) times, so merges cost little however long the stream runs.
-            story = self._sweep(story, merged)
         return Decision(story.id, "joined", total, parts,
                         second[1].id if second else None, second[0] if second else 0.0, tuple(merged))
 
@@ -203,24 +208,6 @@ class OnlineClusterer:
         self._merge(keep, gone)
         merged.append(gone.id)
         return keep
-
-    def _sweep(self, story: StoryState, merged: list[int]) -> StoryState:
-        """Merge ``story`` with the most similar story its strongest keys point to, if they agree."""
-        keys: dict[str, float] = {}
-        for vec in (story.title, story.names):
-            for k, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.query_terms]:
-                keys[k] = 1.0
-        hits = self.index.lookup(keys)
-        hits.pop(story.id, None)
-        best: tuple[float, StoryState] | None = None
-        for sid, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[: self.config.max_candidates]:
-            other = self.stories.get(sid)
-            if other is None:
-                continue
-            sim = self.story_similarity(story, other)
-            if sim >= self.config.merge_threshold and (best is None or sim > best[0]):
-                best = (sim, other)
-        return story if best is None else self._merge_pair(story, best[1], merged)
 
     def add_copy(self, story: int, published: float | None) -> int:
         """Count a near-identical copy in ``story``; returns the live story id."""

@@ -8,6 +8,7 @@ flat and makes a replay from the store give the same numbers.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class Vectorizer:
         self.body_terms = body_terms
         self.query_terms = query_terms
         self.max_body_words = max_body_words
-        self.df: dict[str, int] = {}
+        self.df: Counter[str] = Counter()
         self.documents = 0
         #: Words seen written in lower case: a capitalised one of these at a sentence start is no name.
         self.common: set[str] = set()
@@ -92,8 +93,7 @@ class Vectorizer:
 
         df = self.df
         self.documents += 1
-        for k in title_counts.keys() | body_counts.keys() | names.keys():
-            df[k] = df.get(k, 0) + 1
+        df.update(title_counts.keys() | body_counts.keys() | names.keys())  # Counter.update counts in C
         logs = _logs(max(self.documents + 2, self.max_body_words * 2 + 2))
         base = logs[self.documents + 1] + 1.0
         title_vec = {t: (1.0 + logs[c]) * (base - logs[df[t] + 1]) for t, c in title_counts.items()}
@@ -103,13 +103,13 @@ class Vectorizer:
             body_vec = dict(sorted(body_vec.items(), key=itemgetter(1), reverse=True)[: self.body_terms])
         name_vec = {k: base - logs[df[k] + 1] for k in names}
         # Lookup keys: title words and names first (they say what the event is), then body words.
-        ranked: dict[str, float] = {}
-        for vec, boost in ((title_vec, 2.0), (name_vec, 1.5), (body_vec, 1.0)):
+        ranked = dict(body_vec)
+        for vec, boost in ((name_vec, 1.5), (title_vec, 2.0)):
             for k, w in vec.items():
                 score = w * boost
                 if score > ranked.get(k, 0.0):
                     ranked[k] = score
-        query = [k for k, _ in sorted(ranked.items(), key=itemgetter(1), reverse=True)[: self.query_terms]]
+        query = [k for k, _ in heapq.nlargest(self.query_terms, ranked.items(), key=itemgetter(1))]
         return Features(_normalise(title_vec), _normalise(body_vec), _normalise(name_vec), query,
                         main.words if main else [])
 

@@ -13,11 +13,9 @@ from .tokens import STOPWORDS, stem
 
 # Words, apostrophes inside kept.
 _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-# A capitalised word; after a break (text or line start, sentence end, quote mark) its capital says nothing.
-_CAPITAL = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’][^\W_]+)*")
-_BREAKS = frozenset('.!?:;"“”()[]|\n')
-# Words written in lower case: the stream's lexicon of ordinary words.
-_LOWER = re.compile(r"(?<![\w'’])[a-z][a-z]+(?![\w'’])")
+# Where a capital letter stops saying anything: sentence ends, quote marks, brackets, line breaks.
+_BREAK = re.compile(r"[.!?:;\"“”()\[\]|\n]")
+
 
 _term_cache: dict[str, str] = {}
 
@@ -45,9 +43,9 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
          max_chars: int = 0) -> Scan:
     """Terms, name words and lower-case words of ``text`` (its first ``max_chars`` characters if set).
 
-    A capitalised word is taken for a name unless case was forced on it (at a sentence start, or
-    everywhere in a title-case headline) and the stream has seen it in lower case (``common``).
-    The work is done by three regular-expression passes (in C) rather than a loop over every word.
+    A capitalised word is taken for a name unless case was forced on it (first in a sentence or
+    after a quote mark, or everywhere in a title-case headline) and the stream has seen it in lower
+    case (``common``). Splitting and word-finding run in C; Python only looks at each word once.
 
     >>> s = scan("Police said Smith's troops fled to Riga.", common={"police"})
     >>> s.terms, s.names, s.lower
@@ -56,23 +54,26 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
     if max_chars and len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
         text = text[: cut if cut > 0 else max_chars]
-    words = _WORDS.findall(text.lower())
     cache = _term_cache
-    terms = [t for t in [cache[w] if w in cache else _term(w) for w in words] if t]
-    names = []
-    for m in _CAPITAL.finditer(text):
-        lw = m.group().lower()
-        t = cache[lw] if lw in cache else _term(lw)
-        if not t or (lw not in common and t not in common):
-            if t:
-                names.append(t)
+    raw: list[str] = []
+    capitals: list[str] = []
+    find = _WORDS.findall
+    for segment in _BREAK.split(text):
+        ws = find(segment)
+        if not ws:
             continue
-        # An ordinary word: a name only where its capital is not forced by a break before it.
+        raw += ws
+        first = ws[0]
+        if first[0].isupper():
+            lw = first.lower()
+            if lw not in common:
+                capitals.append(lw)
         if title_case:
-            continue
-        j = m.start() - 1
-        while j >= 0 and text[j] in " \t\r":
-            j -= 1
-        if j >= 0 and text[j] not in _BREAKS:
-            names.append(t)
-    return Scan(terms, names, _LOWER.findall(text), words)
+            capitals += [w.lower() for w in ws[1:] if w[0].isupper() and w.lower() not in common]
+        else:
+            capitals += [w.lower() for w in ws[1:] if w[0].isupper()]
+    words = list(map(str.lower, raw))
+    terms = [t for t in [cache[w] if w in cache else _term(w) for w in words] if t]
+    names = [t for t in [cache[w] if w in cache else _term(w) for w in capitals]
+             if t and not t.isdigit() and (t not in common or not title_case)]
+    return Scan(terms, names, [w for w in raw if w.islower()], words)

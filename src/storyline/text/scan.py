@@ -17,6 +17,7 @@ _WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _BREAK = re.compile(r"[.!?:;\"“”()\[\]|\n]")
 
 
+_LEXICON_WORDS = 120
 _term_cache: dict[str, str] = {}
 
 
@@ -76,4 +77,5 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
     terms = [t for t in [cache[w] if w in cache else _term(w) for w in words] if t]
     names = [t for t in [cache[w] if w in cache else _term(w) for w in capitals]
              if t and not t.isdigit() and (t not in common or not title_case)]
-    return Scan(terms, names, [w for w in raw if w.islower()], words)
+    # The lexicon of ordinary words settles fast: a text's opening words are enough to feed it.
+    return Scan(terms, names, [w for w in raw[:_LEXICON_WORDS] if w.islower()], words)

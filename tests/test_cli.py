@@ -96,6 +96,15 @@ def test_stories_since_and_limit(run_cli, stream_db):
     assert json.loads(run_cli("stories", "--db", stream_db, "--json", "--since", "30m").stdout) != recent
 
 
+def test_stories_sorted_by_coverage(run_cli, stream_db):
+    proc = run_cli("stories", "--db", stream_db, "--json", "--sort", "coverage")
+    assert proc.returncode == 0, proc.stderr
+    ranked = [(s["outlets"], s["articles"]) for s in json.loads(proc.stdout)]
+    assert ranked == sorted(ranked, reverse=True)
+    assert ranked[0] == max(ranked) and ranked[-1][0] == 1  # the singleton comes last
+    assert run_cli("stories", "--db", stream_db, "--sort", "size").returncode == 2
+
+
 def test_stories_text(run_cli, stream_db):
     proc = run_cli("stories", "--db", stream_db, "--limit", "2")
     assert proc.returncode == 0, proc.stderr
@@ -283,8 +292,8 @@ def test_demo_prints_stories_and_how_to_go_on(tmp_path, run_cli):
     (articles,), = query(db, "SELECT count(*) FROM articles")
     assert articles > 0
     assert f"{articles:,} invented articles" in out
-    listed = json.loads(run_cli("stories", "--db", db, "--json", "--limit", "3").stdout)
-    for s in listed:
+    listed = json.loads(run_cli("stories", "--db", db, "--json", "--limit", "3", "--sort", "coverage").stdout)
+    for s in listed:  # the demo shows the most covered stories
         assert s["headline"][:40] in out.replace("\n    ", " ")
     again = run_cli("demo", "--db", db, "--limit", "3", timeout=120)
     assert again.returncode == 0

@@ -7,6 +7,7 @@ code. There is one default configuration for every corpus: nothing here is tuned
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class Config:
     #: Two stories whose centroids are at least this similar are merged.
     merge_threshold: float = 0.5
 
-    def with_overrides(self, values: dict[str, object]) -> "Config":
+    def with_overrides(self, values: Mapping[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""
         types = {f.name: f.type for f in fields(self)}
         changes: dict[str, object] = {}
@@ -58,7 +59,7 @@ class Config:
                 raise ValueError(f"unknown configuration key: {key}")
             kind = {"float": float, "int": int}.get(str(types[name]), str)
             changes[name] = kind(value)  # type: ignore[operator]
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path | None = None, env: dict[str, str] | None = None) -> "Config":
@@ -70,8 +71,9 @@ class Config:
             with open(path, "rb") as handle:
                 data = tomllib.load(handle)
             config = config.with_overrides(data.get("storyline", data))
-        env = os.environ if env is None else env
+        environ: Mapping[str, str] = os.environ if env is None else env
         prefix = "STORYLINE_"
         known = {f.name.upper() for f in fields(cls)}
-        from_env = {k[len(prefix):]: v for k, v in env.items() if k.startswith(prefix) and k[len(prefix):] in known}
+        from_env = {k[len(prefix):]: v for k, v in environ.items()
+                    if k.startswith(prefix) and k[len(prefix):] in known}
         return config.with_overrides(from_env) if from_env else config

@@ -193,13 +193,14 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def stories(self, since: float | None = None, limit: int = 20) -> list[Story]:
-        """Stories, most recently active first, described for a reader."""
+    def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
+        """Stories described for a reader: most recently active first, or (``sort="coverage"``) the
+        most widely covered first."""
         from .stories.describe import describe
 
         self.flush()
         return [describe(row, self.store.story_articles(row.id), self.vectorizer)
-                for row in self.store.stories(since=since, limit=limit)]
+                for row in self.store.stories(since=since, limit=limit, sort=sort)]
 
     def story(self, story_id: int) -> Story | None:
         """One story, described for a reader (a merged id gives the story that absorbed it)."""

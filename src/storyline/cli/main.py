@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "newest article in the store.")
     p.add_argument("--since", type=_duration, metavar="AGE", help="only stories active within AGE (e.g. 24h, 7d)")
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N stories (default 20)")
+    p.add_argument("--sort", choices=("activity", "coverage"), default="activity",
+                   help="newest activity first (default), or most outlets and articles first")
     p.add_argument("--db", help=_db_help())
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -183,7 +185,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         if args.since is not None:
             latest = engine.store.latest_time()
             since = None if latest is None else latest - args.since
-        stories = engine.stories(since=since, limit=args.limit)
+        stories = engine.stories(since=since, limit=args.limit, sort=args.sort)
     if args.json:
         print(json.dumps([story_summary_json(s) for s in stories], ensure_ascii=False, indent=1))
         return 0
@@ -233,9 +235,11 @@ def cmd_why(args: argparse.Namespace) -> int:
         print(f"is a near-identical copy of article {why.get('copy_of')} "
               f"(shingle resemblance {scores.get('resemblance', 1.0)}), so it is in story {live}.")
     elif kind == "new":
-        best = f"the closest story ({why['runner_up']}) scored {why['runner_up_score']}" if "runner_up" in why \
-            else "no earlier story shared its key words"
-        print(f"started story {row.story}: {best}, below the threshold {why['threshold']}.")
+        if "runner_up" in why:
+            print(f"started story {row.story}: the closest story ({why['runner_up']}) scored "
+                  f"{why['runner_up_score']}, below the threshold {why['threshold']}.")
+        else:
+            print(f"started story {row.story}: no earlier story shared its key words.")
     else:
         print(f"joined story {row.story} with score {why['score']} (threshold {why['threshold']}): {parts}.")
         if "runner_up" in why:
@@ -260,7 +264,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         progress.close()
-    for problem in result["problems"]:  # type: ignore[union-attr]
+    for problem in result["problems"]:  # type: ignore[attr-defined]
         print(f"{PROG}: skipped {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
@@ -285,18 +289,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd_ingest(ns, db=db, quiet=True)
     with _open_engine(db) as engine:
         counts = engine.store.counts()
-        stories = engine.stories(limit=args.limit)
+        stories = engine.stories(limit=args.limit, sort="coverage")
     if not stories:
         raise UsageError(f"the demo corpus gave no stories in {db}; is the storyline installation complete?")
     print(f"Demo: {counts['articles']:,} invented articles from the built-in corpus → "
           f"{counts['stories']:,} stories (store: {db})\n")
-    print(f"Top {len(stories)} stories, newest activity first:\n")
+    print(f"The {len(stories)} most covered stories:\n")
     for rank, story in enumerate(stories, start=1):
         print("\n".join(story_lines(rank, story)))
         print()
     print("Next steps:")
     print(f"  storyline show {stories[0].id} --db {db}        # everything about the top story")
-    print(f"  storyline stories --db {db} --json   # the same list for programs")
+    print(f"  storyline stories --db {db} --json   # all stories, newest activity first, for programs")
     print("  storyline ingest my-news.jsonl        # your own news (JSONL, CSV, RSS/Atom, or - for stdin)")
     print("  storyline stories                     # then your top stories (store: ./storyline.db)")
     return 0

@@ -128,8 +128,9 @@ class OnlineClusterer:
         body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else None
         total = cfg.title_weight * title + cfg.body_weight * (title if body is None else body)
         if f.names and s.names_n2 > 0.0:
-            names: float | None = cosine(f.names, s.names, s.names_n2 ** 0.5)
-            total += cfg.entity_weight * names
+            name_score = cosine(f.names, s.names, s.names_n2 ** 0.5)
+            total += cfg.entity_weight * name_score
+            names: float | None = name_score
         else:
             # No names on one side is no evidence either way: score on the words alone.
             names = None

@@ -29,7 +29,7 @@ class ArticleRow:
     text_key: str
     score: float
     why: str  # JSON of the decision's scores
-    features: str  # JSON of the article's vectors, for replay on restart
+    features: bytes  # the article's vectors (marshal), for replay on restart
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,10 @@ class Store(Protocol):
     def story(self, story_id: int) -> StoryRow | None:
         """One live story's counters (a merged story id resolves to the story that absorbed it)."""
 
-    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0) -> list[StoryRow]:
-        """Live stories, most recently active first, optionally only those active since ``since``."""
+    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0,
+                sort: str = "activity") -> list[StoryRow]:
+        """Live stories, most recently active first (or most outlets first for ``sort="coverage"``),
+        optionally only those active since ``since``."""
 
     def story_articles(self, story_id: int) -> list[ArticleRow]:
         """The articles of a story in arrival order."""

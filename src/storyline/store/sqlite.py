@@ -178,14 +178,20 @@ class SQLiteStore:
                               "WHERE id = ? AND merged_into IS NULL", (live,)).fetchone()
         return None if row is None else StoryRow(*row)
 
-    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0) -> list[StoryRow]:
+    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0,
+                sort: str = "activity") -> list[StoryRow]:
         sql = ("SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories "
                "WHERE merged_into IS NULL AND articles > 0")
         params: list[object] = []
         if since is not None:
             sql += " AND last_seen >= ?"
             params.append(since)
-        sql += " ORDER BY coalesce(last_seen, 0) DESC, updated_seq DESC LIMIT ? OFFSET ?"
+        if sort == "coverage":
+            sql += " ORDER BY outlets DESC, articles DESC, coalesce(last_seen, 0) DESC, id LIMIT ? OFFSET ?"
+        elif sort == "activity":
+            sql += " ORDER BY coalesce(last_seen, 0) DESC, updated_seq DESC LIMIT ? OFFSET ?"
+        else:
+            raise ValueError(f"unknown story order: {sort!r} (activity or coverage)")
         params += [limit, offset]
         return [StoryRow(*r) for r in self.db.execute(sql, params)]
 

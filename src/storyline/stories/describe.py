@@ -87,7 +87,7 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
                 titles.append(t)
         scored = sorted(((_dot(_vectors(r)["t"], centre), -i, " ".join(r.title.split()))
                          for i, r in enumerate(rows) if " ".join(r.title.split()) in titles), reverse=True)
-        picked = []
+        picked: list[str] = []
         for _, _, t in scored:
             if t not in picked and not _similar(t, picked + [headline]):
                 picked.append(t)

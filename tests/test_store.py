@@ -177,3 +177,42 @@ def test_merges_keep_articles_pointing_at_live_stories(tmp_path, run_cli):
     assert why["story"] == kept
     listed = json.loads(run_cli("stories", "--db", db, "--json").stdout)
     assert [s["id"] for s in listed] == [kept]
+
+
+def test_full_text_search_indexes_lazily_and_tolerates_bad_queries(tmp_path):
+    from storyline import Article, Engine
+
+    with Engine(str(tmp_path / "s.db")) as engine:
+        engine.add(Article(id="q1", title="Quake hits Qeshm island", text="An earthquake struck near Dargahan.",
+                           published=0.0))
+        engine.add(Article(id="f1", title="Flood closes ports", text="Rain closed the ports of Dunmere.",
+                           published=0.0))
+        engine.flush()
+        store = engine.store
+        hits = store.search("dargahan")
+        assert [seq for seq, _, _ in hits] == [1]
+        assert hits[0][1] == engine.story_of("q1")
+        assert store.sync_search() == 0  # already indexed by the search above
+        engine.add(Article(id="f2", title="Dunmere ports reopen", text="Barges moved again.", published=9.0))
+        engine.flush()
+        assert {seq for seq, _, _ in store.search("dunmere")} == {2, 3}
+        assert store.search('"unbalanced') == []  # FTS5 syntax error: searched as plain words
+
+
+def test_a_version_1_store_is_migrated_with_its_articles_searchable(tmp_path):
+    import sqlite3
+
+    from storyline.store.sqlite import MIGRATIONS, SQLiteStore, _statements
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO articles (seq, id, title, text, story, kind, text_key, score, why, features) "
+               "VALUES (1, 'a', 'Harbour strike in Kessling', 'Dockworkers walked out.', 1, 'new', 'k', 0, '{}', x'')")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store.schema_version == len(MIGRATIONS) >= 2
+    assert [seq for seq, _, _ in store.search("dockworkers")] == [1]

@@ -49,6 +49,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX stories_activity ON stories(merged_into, last_seen);
     """,
+    # 2: full-text search over titles and texts. External content (no second copy of the text),
+    # filled lazily by sync_search() rather than by triggers, so ingesting stays fast.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
+    );
+    """,
 ]
 
 _ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
@@ -103,9 +110,8 @@ class SQLiteStore:
         for target in range(version, len(MIGRATIONS)):
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                for statement in _statements(MIGRATIONS[target]):
+                    self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {target + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
@@ -116,7 +122,9 @@ class SQLiteStore:
 
     def get_state(self, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        if row is None:
+            return None
+        return row[0].encode("utf-8") if isinstance(row[0], str) else bytes(row[0])
 
     def write_batch(self, articles: Sequence[ArticleRow], merges: Sequence[tuple[int, int]],
                     state: dict[str, bytes]) -> None:
@@ -200,6 +208,39 @@ class SQLiteStore:
         return [ArticleRow(*r) for r in self.db.execute(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE story = ? ORDER BY seq", (live,))]
 
+    def sync_search(self) -> int:
+        """Index articles added since the last call for full-text search; returns how many."""
+        db = self.db
+        done = int(self.get_state("fts_seq") or b"0")
+        last = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+        if last <= done:
+            return 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO articles_fts (rowid, title, text) SELECT seq, title, text FROM articles "
+                       "WHERE seq > ? AND seq <= ?", (done, last))
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_seq', ?)", (str(last).encode(),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return last - done
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[int, int, float]]:
+        """Articles matching an FTS5 query, best first: ``(seq, story, rank)``; syncs the index first.
+
+        A query FTS5 cannot parse is searched as plain words instead.
+        """
+        self.sync_search()
+        sql = ("SELECT a.seq, a.story, f.rank FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
+               "WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?")
+        try:
+            rows = self.db.execute(sql, (query, limit)).fetchall()
+        except sqlite3.OperationalError:
+            words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+            rows = self.db.execute(sql, (words, limit)).fetchall() if words else []
+        return [(int(seq), int(story), float(rank)) for seq, story, rank in rows]
+
     def latest_time(self) -> float | None:
         """The newest publication time in the store (the clock that ``--since`` counts back from)."""
         row = self.db.execute("SELECT max(last_seen) FROM stories WHERE merged_into IS NULL").fetchone()
@@ -213,6 +254,21 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a script (semicolons inside a trigger body do not split it)."""
+    out: list[str] = []
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                out.append(current.strip())
+            current = ""
+    if current.strip(" \n;"):
+        out.append(current.strip())
+    return out
 
 
 def open_store(url: str | None = None) -> SQLiteStore:

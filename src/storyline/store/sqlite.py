@@ -56,6 +56,39 @@ MIGRATIONS: list[str] = [
         title, text, content='articles', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
     );
     """,
+    # 3: feeds followed by `storyline watch`, and a cache of story descriptions with their entities
+    # (descriptions are computed from a story's articles; the cache is valid while updated_seq holds).
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        site TEXT,
+        added_at REAL NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetch REAL,
+        last_status INTEGER,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_fetch REAL,
+        articles_seen INTEGER NOT NULL DEFAULT 0,
+        extra TEXT
+    );
+    CREATE TABLE story_cache (
+        story INTEGER PRIMARY KEY,
+        updated_seq INTEGER NOT NULL,
+        description TEXT NOT NULL
+    );
+    CREATE TABLE story_entities (
+        story INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        articles INTEGER NOT NULL,
+        PRIMARY KEY (story, name)
+    );
+    CREATE INDEX story_entities_name ON story_entities(name, story);
+    """,
 ]
 
 _ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "

@@ -26,6 +26,7 @@ from .store.base import ArticleRow, Store
 from .store.sqlite import SQLiteStore
 from .text.features import Features, Vectorizer
 from .text.shingles import sketch
+from .text.titles import strip_outlet
 
 _STATE_KEY = "vectorizer"
 _NEXT_KEY = "next_story"
@@ -150,7 +151,7 @@ class Engine:
         if original is not None:
             return Assignment(article.id, self._story_of(original), "duplicate", 1.0, copy_of=original)
 
-        f = self.vectorizer.learn_transform(article.title, article.text)
+        f = self.vectorizer.learn_transform(strip_outlet(article.title, article.source), article.text)
         cfg = self.config
         sk = sketch(f.body_words) if len(f.body_words) >= cfg.near_duplicate_min_words else ()
         copy = self.near.find(sk)

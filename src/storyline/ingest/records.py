@@ -38,6 +38,8 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshi
 _DROP_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BREAKS = re.compile(r"<\s*(br|/p|/div|/h\d|/li)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+_BLANK_LINES = re.compile(r"\n\n+")
+_MESSY = ("  ", "\t", "\r", "\xa0", " \n", "\n ", "\f", "\v", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e", "\x85")
 
 MAX_TITLE = 1_000
 MAX_TEXT = 200_000
@@ -55,7 +57,9 @@ def strip_html(value: str) -> str:
         value = _TAG.sub(" ", value)
     if "&" in value:
         value = html.unescape(value)
-    return "\n".join(" ".join(line.split()) for line in value.splitlines() if line and not line.isspace())
+    if any(mark in value for mark in _MESSY):
+        return "\n".join(" ".join(line.split()) for line in value.splitlines() if line and not line.isspace())
+    return _BLANK_LINES.sub("\n", value).strip()  # already tidy but for paragraph gaps: the common case
 
 
 def canonical_url(url: str) -> str:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import statistics
 import subprocess
@@ -50,12 +49,10 @@ sys.path.insert(0, str(REPO / "src"))  # benchmark the working tree, installed o
 sys.path.insert(0, str(REPO / "bench"))  # for baselines.py, however this script is started
 
 from baselines import TFIDF_THRESHOLD, TITLE_WINDOW, tfidf_centroid, title_overlap  # noqa: E402
+from report import BENCHMARKS, machine, write_section  # noqa: E402
 
 from storyline.evaluate.metrics import score  # noqa: E402
 
-BENCHMARKS_FILE = REPO / "BENCHMARKS.md"
-START_MARKER = "<!-- quality:start -->"
-END_MARKER = "<!-- quality:end -->"
 #: Keys that the last stdout line of ``storyline eval --json`` must hold.
 EVAL_KEYS = ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "articles", "stories")
 
@@ -248,24 +245,6 @@ def run_baseline(
     return result
 
 
-def machine() -> dict[str, str | int | None]:
-    """Platform, CPU model, core count and Python version of this machine."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-    }
-
-
 def reproduce_command(options: argparse.Namespace, extra_args: Sequence[str]) -> str:
     """The shell command that reproduces a run with these options."""
     words = ["python", "bench/quality.py"]
@@ -312,7 +291,6 @@ def render_section(results: Sequence[Result], command: str, date: str, host: dic
         if r.error is not None:
             failures.append(f"- {r.method} on {r.corpus}: `{r.error}`")
     lines = [
-        START_MARKER,
         "## Clustering quality",
         "",
         f"Reproduce with `{command}` (from the repository root).",
@@ -331,24 +309,12 @@ def render_section(results: Sequence[Result], command: str, date: str, host: dic
     ]
     if failures:
         lines += ["", "Failures:", "", *failures]
-    lines.append(END_MARKER)
     return "\n".join(lines) + "\n"
 
 
 def _number(value: float | int | None, pattern: str) -> str:
     """``value`` formatted with ``pattern``, or an em dash if missing."""
     return "—" if value is None else pattern.format(value)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` between the quality markers of ``path``, creating or appending as needed."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(END_MARKER) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -429,8 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(section, end="")
     if not options.no_write:
-        write_section(BENCHMARKS_FILE, section)
-        print(f"wrote {BENCHMARKS_FILE.relative_to(REPO)}", file=sys.stderr)
+        write_section("quality", section)
+        print(f"wrote {BENCHMARKS.relative_to(REPO)}", file=sys.stderr)
     return 1 if any(r.error for r in results) else 0
 
 

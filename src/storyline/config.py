@@ -35,7 +35,7 @@ class Config:
     #: Stories idle for longer than this (hours) are no longer candidates.
     max_idle_hours: float = 24.0 * 14
     #: How many index hits are scored in full per article.
-    max_candidates: int = 30
+    max_candidates: int = 12
     #: How many words of a body are read (news puts the event first; page furniture comes last).
     body_words: int = 400
     #: How many body terms (highest TF-IDF) represent an article.
@@ -70,7 +70,9 @@ class Config:
 
             with open(path, "rb") as handle:
                 data = tomllib.load(handle)
-            config = config.with_overrides(data.get("storyline", data))
+            table = data.get("storyline", data)
+            # Other tables ([watch], [serve]...) configure other parts; they are not engine keys.
+            config = config.with_overrides({k: v for k, v in table.items() if not isinstance(v, dict)})
         environ: Mapping[str, str] = os.environ if env is None else env
         prefix = "STORYLINE_"
         known = {f.name.upper() for f in fields(cls)}

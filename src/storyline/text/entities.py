@@ -72,12 +72,6 @@ _CALENDAR = frozenset(
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec today
     tonight yesterday""".split()
 )
-#: Words that may lead a person's name as a title ("Fire Commissioner", "Foreign Minister").
-_ROLE_WORDS = _HONORIFICS | frozenset(
-    """fire police foreign defence defense finance interior health prime vice deputy assistant state
-    attorney district county city council commissioner spokesman spokeswoman spokesperson director
-    executive head senior former acting interim grand""".split()
-)
 _DATELINE = re.compile(r"(?m)^[A-Z][A-Z .,'’-]{2,40}(?:,[^\n(]{0,30})?\s*(?:\([^)]{1,20}\))?\s*[-–—]+\s*")
 
 
@@ -142,17 +136,20 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
 
 
 def person_core(name: str) -> str:
-    """A person's name without a leading title ("Fire Commissioner Bryce Tallent" → "Bryce Tallent").
+    """A person's name without the title before it ("Fire Commissioner Bryce Tallent" → "Bryce Tallent").
 
-    >>> person_core("Fire Commissioner Bryce Tallent"), person_core("Bank of Estmark")
-    ('Bryce Tallent', 'Bank of Estmark')
+    Everything up to the last title word goes, as long as a first and last name remain.
+
+    >>> person_core("Fire Commissioner Bryce Tallent"), person_core("Kaldorian Foreign Minister Anton Reszler")
+    ('Bryce Tallent', 'Anton Reszler')
+    >>> person_core("Bank of Estmark"), person_core("President Morvek")
+    ('Bank of Estmark', 'President Morvek')
     """
     parts = name.split()
-    i = 0
-    while i < len(parts) - 1 and parts[i].lower().strip(".") in _ROLE_WORDS:
-        i += 1
-    return " ".join(parts[i:]) if i and len(parts) - i >= 2 and any(
-        p.lower().strip(".") in _HONORIFICS for p in parts[:i]) else name
+    titles = [i for i, p in enumerate(parts[:-1]) if p.lower().strip(".") in _HONORIFICS]
+    if not titles or len(parts) - titles[-1] - 1 < 2:
+        return name
+    return " ".join(parts[titles[-1] + 1:])
 
 
 def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> str:

@@ -12,6 +12,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
+
 PROG = "storyline"
 
 
@@ -96,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and print the top stories.")
     p.add_argument("--db", default=None, help="SQLite file for the demo (default: ./storyline-demo.db)")
     p.add_argument("--limit", type=_positive, default=8, metavar="N", help="stories to show (default 8)")
+
+    add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
     return parser
 
 
@@ -307,7 +311,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
-            "eval": cmd_eval, "demo": cmd_demo}
+            "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

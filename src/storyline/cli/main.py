@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
+from .serve import cmd_serve
 
 PROG = "storyline"
 
@@ -98,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and print the top stories.")
     p.add_argument("--db", default=None, help="SQLite file for the demo (default: ./storyline-demo.db)")
     p.add_argument("--limit", type=_positive, default=8, metavar="N", help="stories to show (default 8)")
+
+    p = sub.add_parser("serve", help="the web page, JSON API and Atom feeds of a store",
+                       description="Serve a store over HTTP: front page, story pages, search, entity pages, "
+                                   "a JSON API (docs at /api/docs) and Atom feeds. Writes (POST /api/articles) "
+                                   "need $STORYLINE_TOKEN when it is set.")
+    p.add_argument("--db", help=_db_help())
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--demo", action="store_true", help="load the built-in demo news first (into ./storyline-demo.db "
+                                                       "unless --db is given), then serve it")
+    p.add_argument("--no-warm", action="store_true", help="describe stories only when a page shows them "
+                                                          "(no background pass)")
 
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
     return parser
@@ -311,7 +324,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
-            "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch}
+            "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
+            "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,38 @@
+"""``storyline serve``: the web page, JSON API and Atom feeds of a store.
+
+Only the standard library is imported here; FastAPI and uvicorn load when the command runs, so other
+commands start as fast as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a store (``--demo``: load the built-in demo news first, then serve it)."""
+    from ..store.sqlite import default_path
+    from .main import UsageError
+
+    db = args.db
+    if args.demo:
+        from .main import cmd_demo
+
+        db = db or "storyline-demo.db"
+        cmd_demo(argparse.Namespace(db=db, limit=3))
+    db = db or default_path()
+    if "://" in db:
+        raise UsageError(f"{db}: serve works on SQLite files only")
+    if not os.path.exists(db):
+        raise UsageError(f"{db}: no such store; run `storyline ingest FILE` or `storyline serve --demo` first")
+    try:
+        from ..serve.server import run
+    except ImportError as exc:
+        raise UsageError(f"the web server needs FastAPI, uvicorn and Jinja2 ({exc}); "
+                         "reinstall storyline with `pip install .`") from None
+    from ..serve.settings import Settings, token_from_env
+
+    settings = Settings(db=db, host=args.host, port=args.port, token=token_from_env(), warm=not args.no_warm)
+    run(settings)
+    return 0

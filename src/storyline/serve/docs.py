@@ -1,0 +1,90 @@
+"""Readable API documentation, generated from the OpenAPI schema (served at ``/api/docs``).
+
+Rendered on the server from the same schema as ``/api/openapi.json``, so it needs no script from a CDN
+and works offline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+EXAMPLES = {"/api/stories": "/api/stories?limit=3", "/api/search": "/api/search?q=flood",
+            "/api/entities": "/api/entities?limit=10", "/api/stats": "/api/stats"}
+
+
+def type_name(schema: dict[str, Any]) -> str:
+    """A short type for a JSON schema: ``string``, ``integer | null``, ``array of StoryCardOut``.
+
+    >>> type_name({"anyOf": [{"type": "string"}, {"type": "null"}]}), type_name({"$ref": "#/c/s/Story"})
+    ('string | null', 'Story')
+    >>> type_name({"type": "array", "items": {"$ref": "#/c/s/Hit"}}), type_name({"enum": ["a", "b"]})
+    ('array of Hit', 'a | b')
+    """
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return " | ".join(type_name(s) for s in schema[key])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return "array of " + type_name(schema.get("items", {}))
+    if kind == "object" and "additionalProperties" in schema:
+        return "object of " + type_name(schema["additionalProperties"])
+    return str(kind)
+
+
+def code_parts(text: str) -> list[tuple[str, bool]]:
+    """Text split at ````code```` spans: ``(piece, is_code)`` pairs.
+
+    >>> code_parts("send ``POST`` now")
+    [('send ', False), ('POST', True), (' now', False)]
+    """
+    return [(piece, i % 2 == 1) for i, piece in enumerate(re.split(r"``(.+?)``", text)) if piece]
+
+
+def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The API's operations, in schema order, ready for the template."""
+    ops = []
+    for path, methods in spec.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, op in methods.items():
+            params = [{"name": p["name"], "where": p["in"], "required": p.get("required", False),
+                       "type": type_name(p.get("schema", {})), "default": p.get("schema", {}).get("default"),
+                       "description": p.get("description", "") or p.get("schema", {}).get("description", "")}
+                      for p in op.get("parameters", [])]
+            body = op.get("requestBody")
+            body_text = ""
+            if body:
+                schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+                body_text = "JSON: " + type_name(schema)
+            responses = []
+            for code, r in op.get("responses", {}).items():
+                schema = r.get("content", {}).get("application/json", {}).get("schema")
+                text = r.get("description", "")
+                if schema:
+                    text += f" ({type_name(schema)})"
+                responses.append((code, text))
+            description = [code_parts(" ".join(p.split()))
+                           for p in re.split(r"\n\s*\n", op.get("description", "")) if p.strip()]
+            anchor = (method + "-" + re.sub(r"[^a-z0-9]+", "-", path[5:].lower())).strip("-")
+            ops.append({"method": method, "path": path, "summary": op.get("summary", ""),
+                        "description": description, "params": params, "body": body_text,
+                        "responses": responses, "anchor": anchor,
+                        "example": EXAMPLES.get(path) if method == "get" else None})
+    return ops
+
+
+def schemas(spec: dict[str, Any]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Each named schema with its fields."""
+    out = []
+    for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
+        if name in ("HTTPValidationError", "ValidationError") or name.startswith("ValidationError"):
+            continue
+        fields = [{"name": f, "type": type_name(s), "description": s.get("description", "")}
+                  for f, s in schema.get("properties", {}).items()]
+        out.append((name, fields))
+    return out

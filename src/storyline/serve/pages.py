@@ -1,0 +1,204 @@
+"""The HTML pages and Atom feeds (each page's JSON twin is in :mod:`.api`)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from . import docs, feeds, queries
+from .api import entity_url
+from .queries import NotFound
+from .security import CSRF_COOKIE, CSRF_FIELD, same_origin, token_ok
+from .state import ServerState
+from .views import environment, query
+
+_FEED_SIZE = 50
+_FORM_FIELDS = ("title", "text", "url", "source", "published")
+
+
+class PageError(Exception):
+    """A page that cannot be shown: rendered as the error page with ``status``."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+def router(state: ServerState) -> APIRouter:
+    """The page and feed routes over one server state."""
+    env = environment()
+    pages = APIRouter(include_in_schema=False)
+
+    def render(template: str, status: int = 200, headers: dict[str, str] | None = None, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("version", state.version)
+        ctx.setdefault("clock", None)
+        return HTMLResponse(env.get_template(template).render(**ctx), status, headers=headers)
+
+    state.render = render  # type: ignore[attr-defined]  # the error handlers render with it too
+
+    @pages.get("/", response_class=HTMLResponse)
+    def front(window: str = "all", sort: str = "top", entity: str | None = None, page: int = Query(1, ge=1),
+              cursor: str | None = None) -> HTMLResponse:
+        window = window if window in queries.WINDOWS else "all"
+        sort = sort if sort in queries.SORTS else "top"
+        conn = state.readers.get()
+        listing = queries.story_list(conn, state.cache, window, sort, entity or None, page, cursor,
+                                     state.settings.page_size)
+        common = {"window": window if window != "all" else None, "sort": sort if sort != "top" else None,
+                  "entity": entity or None}
+        next_url = None
+        if listing.next_page:
+            next_url = query("/", **common, page=listing.next_page)
+        elif listing.next_cursor:
+            next_url = query("/", **common, cursor=listing.next_cursor)
+        prev_url = query("/", **common, page=page - 1 if page > 2 else None) if sort != "latest" and page > 1 else None
+        stats = state.stats()
+        return render("front.html", listing=listing, clock=listing.clock, stats=stats,
+                      trending=queries.trending_entities(conn, 24), windows=list(queries.WINDOWS),
+                      next_url=next_url, prev_url=prev_url, last_seq=stats.last_seq,
+                      nav="latest" if sort == "latest" else "top",
+                      api_url=query("/api/stories", window=window, sort=sort, entity=entity or None,
+                                    page=page if page > 1 else None, cursor=cursor))
+
+    @pages.get("/story/{story_id}", response_class=HTMLResponse)
+    def story(story_id: int = Path(..., ge=0, le=2**63 - 1), all: bool = False) -> Response:
+        conn = state.readers.get()
+        live = queries.live_story(conn, story_id)
+        if live != story_id:
+            return RedirectResponse(f"/story/{live}", 301)
+        try:
+            detail = queries.story_detail(conn, state.cache, live, show_all=all)
+        except NotFound:
+            raise PageError(404, "No such story", f"There is no story {story_id} in this store.") from None
+        return render("story.html", d=detail, clock=detail.clock)
+
+    @pages.get("/search", response_class=HTMLResponse)
+    def search(q: str = "") -> HTMLResponse:
+        q = q.strip()[:500]
+        if q:
+            state.writer.sync_search()
+        result = queries.search(state.readers.get(), state.cache, q)
+        return render("search.html", result=result, clock=result.clock, q=q)
+
+    @pages.get("/entities", response_class=HTMLResponse)
+    def entities() -> HTMLResponse:
+        return render("entities.html", entities=queries.trending_entities(state.readers.get(), 200),
+                      basis="500 most recently active stories", nav="entities")
+
+    @pages.get("/entity/{name:path}", response_class=HTMLResponse)
+    def entity(name: str, cursor: str | None = None) -> HTMLResponse:
+        try:
+            page = queries.entity_page(state.readers.get(), state.cache, name, cursor, state.settings.page_size)
+        except NotFound:
+            raise PageError(404, "No such name", f"No story mentions “{name}”"
+                            + ("" if state.cache.status.swept else " yet (older stories are still being described)")
+                            + ".") from None
+        next_url = query("/entity/" + quote(name, safe=""), cursor=page.list.next_cursor)
+        return render("entity.html", e=page, clock=page.list.clock, complete=state.cache.status.swept,
+                      next_url=next_url if page.list.next_cursor else None, api_url=entity_url(name))
+
+    @pages.get("/article/{article_id:path}")
+    def article(article_id: str) -> RedirectResponse:
+        try:
+            view = queries.article(state.readers.get(), state.cache, article_id)
+        except NotFound:
+            raise PageError(404, "No such article", "There is no article with that id in this store.") from None
+        return RedirectResponse(f"/story/{view.story}#a-{quote(view.row.id, safe='')}", 303)
+
+    # -- the add form (the one form that writes) ----------------------------------------------------
+
+    def add_page(request: Request, status: int = 200, errors: list[tuple[str | None, str]] | None = None,
+                 values: dict[str, str] | None = None) -> HTMLResponse:
+        cookie = request.cookies.get(CSRF_COOKIE)
+        headers = {"Cache-Control": "no-store"}
+        fresh = None
+        if not cookie or len(cookie) > 100:
+            cookie = fresh = state.csrf.new_cookie()
+        response = render("add.html", status, headers, csrf=state.csrf.token(cookie), errors=errors or [],
+                          values=values or {}, token_required=state.settings.token is not None, nav="add")
+        if fresh:
+            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", path="/add")
+        return response
+
+    @pages.get("/add", response_class=HTMLResponse)
+    def add_form(request: Request) -> HTMLResponse:
+        return add_page(request)
+
+    @pages.post("/add")
+    async def add(request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            raise PageError(415, "Unsupported form", "The form must be sent as application/x-www-form-urlencoded.")
+        body = await request.body()
+        if len(body) > 1_000_000:
+            raise PageError(413, "Too large", "The article is too large for this form; use the API.")
+        form = parse_form(body)
+        if not same_origin(request.headers.get("origin"), request.headers.get("host")) or \
+                not state.csrf.check(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
+            raise PageError(403, "Form expired", "This form could not be verified (CSRF check). Reload the page "
+                                                 "and send it again.")
+        values = {k: form.get(k, "").strip() for k in _FORM_FIELDS}
+        if not token_ok(state.settings.token, form.get("token")):
+            return add_page(request, 401, [("token", "a valid token is required to add articles")], values)
+        from starlette.concurrency import run_in_threadpool
+
+        record = {k: v for k, v in values.items() if v}
+        report = await run_in_threadpool(state.writer.ingest, [record])
+        if report.rejected:
+            return add_page(request, 422, [(r.field, r.reason) for r in report.rejected], values)
+        done = report.accepted[0]
+        return RedirectResponse(f"/story/{done.story}#a-{quote(done.id, safe='')}", 303)
+
+    # -- API docs (HTML) ------------------------------------------------------------------------------
+
+    @pages.get("/api/docs", response_class=HTMLResponse)
+    def api_docs(request: Request) -> HTMLResponse:
+        spec = request.app.openapi()
+        return render("api_docs.html", ops=docs.operations(spec), schemas=docs.schemas(spec), nav="api",
+                      token_required=state.settings.token is not None)
+
+    # -- Atom feeds -----------------------------------------------------------------------------------
+
+    def feed_response(request: Request, key: str, title: str, page: str, cards: list[queries.Card],
+                      subtitle: str) -> Response:
+        base = str(request.base_url).rstrip("/")
+        conn = state.readers.get()
+        first = conn.execute("SELECT id FROM articles ORDER BY seq LIMIT 1").fetchone()
+        store = hashlib.blake2b((first[0] if first else "").encode("utf-8"), digest_size=6).hexdigest()
+        entries = [feeds.Entry(
+            id=f"urn:storyline:{store}:story:{c.id}", title=c.headline, link=f"{base}/story/{c.id}",
+            updated=c.last_seen, published=c.first_seen, summary=c.summary,
+            content_html=env.get_template("_feed_entry.html").render(c=c, base=base),
+            categories=[e.name for e in c.entities]) for c in cards]
+        body = feeds.atom(f"urn:storyline:{store}:{key}", title, base + request.url.path
+                          + (("?" + request.url.query) if request.url.query else ""), base + page, entries, subtitle)
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @pages.get("/feeds/stories.atom")
+    def stories_feed(request: Request) -> Response:
+        listing = queries.story_list(state.readers.get(), state.cache, "all", "latest", None, 1, None, _FEED_SIZE)
+        return feed_response(request, "stories", "storyline: new and updated stories", "/?sort=latest",
+                             listing.cards, "Stories with new articles, most recent first.")
+
+    @pages.get("/feeds/search.atom")
+    def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500)) -> Response:
+        state.writer.sync_search()
+        result = queries.search(state.readers.get(), state.cache, q, stories=_FEED_SIZE)
+        cards = sorted(result.cards, key=lambda c: (c.last_seen or 0.0, c.id), reverse=True)
+        return feed_response(request, "search:" + q, f"storyline: {q}", query("/search", q=q), cards,
+                             f"Stories matching “{q}”, most recently active first.")
+
+    return pages
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """The first value of each field of an urlencoded form.
+
+    >>> parse_form(b"title=Quake+hits&csrf_token=ab&x=")
+    {'title': 'Quake hits', 'csrf_token': 'ab', 'x': ''}
+    """
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}

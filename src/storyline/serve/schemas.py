@@ -1,0 +1,179 @@
+"""The JSON shapes of the API (pydantic models: they make the OpenAPI schema at ``/api/openapi.json``).
+
+Times are ISO 8601 UTC strings (``2026-11-20T07:42:00Z``) or ``null`` when a source gave no date.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class EntityOut(BaseModel):
+    name: str
+    type: str = Field(description="person, place, org or other")
+    articles: int = Field(description="articles of the story that mention the name")
+    url: str = Field(description="the entity's API resource")
+
+
+class StoryCardOut(BaseModel):
+    id: int
+    headline: str
+    summary: str
+    articles: int
+    outlets: int
+    first_seen: str | None
+    last_seen: str | None
+    entities: list[EntityOut] = Field(description="the top names (at most five)")
+    activity: list[int] = Field(description="the sparkline: articles per bin, oldest first")
+    activity_label: str
+    url: str = Field(description="the story's API resource")
+    page: str = Field(description="the story's web page")
+
+
+class StoryListOut(BaseModel):
+    stories: list[StoryCardOut]
+    window: str
+    sort: str
+    entity: str | None
+    page: int
+    next: str | None = Field(description="URL of the next page, if any")
+    clock: str | None = Field(description="the time ages count from (now, or the newest article of an archive)")
+    archive: bool
+
+
+class WhyOut(BaseModel):
+    kind: str = Field(description="new (started the story), joined, copy (near-identical) or duplicate")
+    explanation: str
+    score: float | None
+    threshold: float | None
+    features: dict[str, float] = Field(description="cosine similarities with the story: title, body, names")
+    hours_apart: float | None
+    copy_of: str | None
+    runner_up: int | None = Field(description="the next best story it did not join")
+    runner_up_score: float | None
+    merged: list[int]
+
+
+class CoverageArticleOut(BaseModel):
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    why: WhyOut
+    copies: list["CoverageArticleOut"]
+
+
+class OutletOut(BaseModel):
+    outlet: str
+    articles: list[CoverageArticleOut]
+
+
+class TimelinePoint(BaseModel):
+    time: str = Field(description="an hour (2026-11-20T07:00Z) or a day (2026-11-20)")
+    articles: int
+
+
+class StoryOut(BaseModel):
+    id: int
+    headline: str
+    summary: str
+    articles: int
+    outlets: int
+    first_seen: str | None
+    last_seen: str | None
+    entities: list[EntityOut]
+    keywords: list[str]
+    timeline: list[TimelinePoint]
+    coverage: list[OutletOut]
+    coverage_shown: int
+    related: list[StoryCardOut]
+    requested: int | None = Field(None, description="the id asked for, when it was merged into this story")
+    page: str
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    url: str | None
+    source: str | None
+    published: str | None
+    lang: str | None
+    story: int = Field(description="the live story it belongs to")
+    placed_in: int = Field(description="the story it was first placed in (merges may have moved it)")
+    headline: str | None
+    why: WhyOut
+
+
+class HitOut(BaseModel):
+    id: str
+    title: str
+    title_html: str = Field(description="the title, HTML-escaped, with matches in <mark>")
+    snippet_html: str = Field(description="a passage of the text, HTML-escaped, with matches in <mark>")
+    source: str | None
+    published: str | None
+
+
+class SearchStoryOut(StoryCardOut):
+    hits: list[HitOut]
+
+
+class SearchOut(BaseModel):
+    query: str
+    stories: list[SearchStoryOut]
+    articles_matched: int
+
+
+class EntityCountOut(BaseModel):
+    name: str
+    type: str
+    stories: int
+    url: str
+
+
+class EntitiesOut(BaseModel):
+    entities: list[EntityCountOut]
+    basis: str
+
+
+class EntityPageOut(BaseModel):
+    name: str
+    type: str
+    stories_total: int
+    stories: list[StoryCardOut]
+    next: str | None
+    complete: bool = Field(description="false while some stories are not described yet")
+
+
+class StatsOut(BaseModel):
+    articles: int
+    stories: int
+    described: int = Field(description="stories whose description is cached (entity pages cover these)")
+    latest: str | None
+    archive: bool
+    last_seq: int
+    background: dict[str, float | int | bool]
+    version: str
+
+
+class AcceptedOut(BaseModel):
+    index: int
+    id: str
+    status: str = Field(description="new, joined, copy or duplicate")
+    story: int
+
+
+class RejectedOut(BaseModel):
+    index: int
+    field: str | None
+    reason: str
+
+
+class IngestOut(BaseModel):
+    accepted: list[AcceptedOut]
+    rejected: list[RejectedOut]
+
+
+class ErrorOut(BaseModel):
+    error: str

@@ -1,0 +1,71 @@
+"""What every request handler shares: settings, store connections, the description cache, the writer."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+
+from ..store.sqlite import SQLiteStore
+from . import queries
+from .cache import Descriptions
+from .db import Readers
+from .security import Csrf
+from .settings import Settings
+from .writer import Writer
+
+log = logging.getLogger("storyline.serve")
+
+
+class ServerState:
+    """One per app. Opening it migrates the store's schema (as every storyline command does)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from .. import __version__
+
+        self.settings = settings
+        self.version = __version__
+        SQLiteStore(settings.db).close()  # refuse a file that is not a store; bring the schema up to date
+        self.readers = Readers(settings.db)
+        self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
+                                  warm_pause=settings.warm_pause)
+        self.writer = Writer(settings.db)
+        self.csrf = Csrf()
+        self.store_key = _store_key(settings.db)
+        self._thread: threading.Thread | None = None
+        self._stats: queries.Stats | None = None
+
+    def stats(self) -> "queries.Stats":
+        """The store's counts, recounted only when articles were added (pages show them)."""
+        self._stats = queries.stats(self.readers.get(), self._stats)
+        return self._stats
+
+    def start(self) -> None:
+        """Start the background work: the full-text index first, then the descriptions."""
+
+        def run() -> None:
+            try:
+                added = self.writer.sync_search()
+                if added:
+                    log.info("search index: %d articles added", added)
+            except Exception:  # noqa: BLE001 - logged; search syncs again on its first use
+                log.exception("search index: sync failed")
+
+        self.cache.start(self.settings.warm)
+
+        self._thread = threading.Thread(target=run, name="storyline-start", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop background work and close every connection."""
+        if self._thread is not None:
+            self._thread.join(10)
+        self.cache.stop()
+        self.writer.close()
+        self.readers.close()
+
+
+def _store_key(path: str) -> str:
+    """A short stable name for a store (for feed ids): a hash of its absolute path."""
+    return hashlib.blake2b(str(Path(path).resolve()).encode("utf-8"), digest_size=6).hexdigest()

@@ -1,0 +1,34 @@
+// storyline's few live bits, without any framework:
+// - the theme button cycles automatic -> light -> dark (remembered in localStorage);
+// - pages that list stories check /api/stats every minute and offer a refresh when new articles arrive.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var button = document.getElementById("theme");
+  var order = ["auto", "light", "dark"];
+  var labels = { auto: "Theme: automatic", light: "Theme: light", dark: "Theme: dark" };
+  function current() { return root.getAttribute("data-theme") || "auto"; }
+  function show() { if (button) { button.title = labels[current()] + " (click to change)"; button.setAttribute("aria-label", labels[current()]); } }
+  if (button) {
+    button.addEventListener("click", function () {
+      var next = order[(order.indexOf(current()) + 1) % order.length];
+      if (next === "auto") root.removeAttribute("data-theme"); else root.setAttribute("data-theme", next);
+      try { if (next === "auto") localStorage.removeItem("storyline-theme"); else localStorage.setItem("storyline-theme", next); } catch (e) {}
+      show();
+    });
+    show();
+  }
+
+  var main = document.getElementById("main");
+  var banner = document.getElementById("live");
+  var seen = main ? parseInt(main.getAttribute("data-seq") || "0", 10) : 0;
+  if (!main || !banner || !seen || !window.fetch) return;
+  function check() {
+    if (document.hidden) return;
+    fetch("/api/stats", { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { if (s && s.last_seq > seen) banner.hidden = false; })
+      .catch(function () {});
+  }
+  setInterval(check, 60000);
+})();

@@ -1,0 +1,7 @@
+// Apply the saved colour theme before the page paints (auto follows the system setting).
+(function () {
+  try {
+    var t = localStorage.getItem("storyline-theme");
+    if (t === "light" || t === "dark") document.documentElement.setAttribute("data-theme", t);
+  } catch (e) { /* storage may be blocked: stay automatic */ }
+})();

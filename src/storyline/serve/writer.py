@@ -1,0 +1,135 @@
+"""Every write the server makes to the store: new articles, and the full-text index.
+
+Articles go through one :class:`~storyline.engine.Engine` under a lock, with the same validation as
+``storyline ingest`` (:func:`storyline.ingest.records.to_article`). The engine is built on the first
+write (it replays the store into memory, which takes a while on a large store), and rebuilt when
+another process (``storyline ingest``) has added articles since.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..ingest.records import ALIASES, BadRecord, to_article
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..store.sqlite import SQLiteStore
+
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An item that cannot become an article: which one, which field, and why."""
+
+    index: int
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An item stored (or recognised as already stored)."""
+
+    index: int
+    id: str
+    status: str  # new, joined, copy or duplicate
+    story: int
+
+
+@dataclass
+class Report:
+    """What happened to each item of a request."""
+
+    accepted: list[Accepted] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def rejection(index: int, error: BadRecord) -> Rejected:
+    """A :class:`Rejected` from a ``field: reason`` message.
+
+    >>> rejection(2, BadRecord("published: not a date: 'soon'"))
+    Rejected(index=2, field='published', reason="not a date: 'soon'")
+    >>> rejection(0, BadRecord("expected an object, got list")).field is None
+    True
+    """
+    message = str(error)
+    m = re.match(r"(\w+): (.+)", message, re.DOTALL)
+    if m and m.group(1) in ALIASES:
+        return Rejected(index, m.group(1), m.group(2))
+    return Rejected(index, None, message)
+
+
+class Writer:
+    """The server's single writer (thread-safe)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._store: SQLiteStore | None = None
+        self._search_lock = threading.Lock()
+
+    def ingest(self, items: Sequence[object]) -> Report:
+        """Validate every item, add the good ones in order, commit them, and report on each."""
+        from ..engine import Engine
+
+        report = Report()
+        articles = []
+        for i, item in enumerate(items):
+            try:
+                if not isinstance(item, Mapping):
+                    raise BadRecord(f"expected an object, got {type(item).__name__}")
+                articles.append((i, to_article(item)))
+            except BadRecord as exc:
+                report.rejected.append(rejection(i, exc))
+        if not articles:
+            return report
+        with self._lock:
+            engine = self._engine
+            if engine is not None:
+                last = engine.store.db.execute(  # type: ignore[attr-defined]
+                    "SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+                if last != engine.written:  # another process wrote: start from the store as it is
+                    engine.close()
+                    engine = None
+            if engine is None:
+                engine = Engine(self.path, batch_size=1000)
+                self._engine = engine
+            try:
+                for i, article in articles:
+                    a = engine.add(article)
+                    report.accepted.append(Accepted(i, article.id, a.kind, a.story_id))
+                engine.flush()
+            except BaseException:
+                self._engine = None  # its memory may be ahead of the store: rebuild on the next write
+                try:
+                    engine.store.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                raise
+        return report
+
+    def sync_search(self) -> int:
+        """Bring the full-text index up to date; returns how many articles were added to it."""
+        from ..store.sqlite import SQLiteStore
+
+        with self._search_lock:
+            if self._store is None:
+                self._store = SQLiteStore(self.path)
+            return self._store.sync_search()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+        with self._search_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

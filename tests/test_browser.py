@@ -1,0 +1,132 @@
+"""The web page in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+Chromium comes from Debian, never from `playwright install`: if /usr/bin/chromium is missing and we are
+root with apt-get (as on CI), it is installed once; otherwise the tests fail saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from serve_server import Server, demo_store
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def ensure_chromium() -> str:
+    """The path of Debian's chromium, installing it with apt-get when we can."""
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("\nnotice: /usr/bin/chromium is missing; installing Debian's chromium for the browser tests "
+              "(apt-get update && apt-get install -y chromium, once, ~1 minute)...", file=sys.__stderr__, flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+            done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if done.returncode != 0:
+                pytest.fail(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-500:]}", pytrace=False)
+        if os.path.exists(CHROMIUM):
+            return CHROMIUM
+    pytest.fail("the browser tests need Debian's chromium at /usr/bin/chromium: install it with "
+                "`sudo apt-get install chromium` (never `playwright install`)", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(demo_store(tmp_path_factory.mktemp("browser")))
+    srv.wait_described()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = ensure_chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    p = browser.new_page(viewport={"width": 1280, "height": 900})
+    p.set_default_timeout(15000)
+    yield p
+    p.close()
+
+
+def test_front_page_lists_the_demo_stories(server, page):
+    page.goto(server.base + "/")
+    expected = [s["headline"] for s in server.get("/api/stories?limit=20").json()["stories"]]
+    headlines = page.locator("article.card h2 a").all_inner_texts()
+    assert headlines == expected
+    assert page.locator("article.card svg.spark").count() == len(expected)
+    assert page.locator("a[rel=next]").count() == 1  # more than one page of demo stories
+
+
+def test_clicking_a_story_opens_its_timeline_and_coverage(server, page):
+    page.goto(server.base + "/")
+    first = page.locator("article.card h2 a").first
+    headline = first.inner_text()
+    first.click()
+    page.wait_for_url("**/story/*")
+    assert page.locator("h1").inner_text() == headline
+    assert page.locator("svg.timeline rect.bar").count() >= 1
+    story_id = int(page.url.rsplit("/", 1)[1])
+    story = server.get(f"/api/stories/{story_id}").json()
+    originals = sum(len(g["articles"]) for g in story["coverage"])
+    assert page.locator(".coverage ol.articles > li").count() == originals
+    assert page.locator(".coverage .outlet h3").count() == len(story["coverage"])
+    why = page.locator("details.why").first
+    why.locator("summary").click()
+    assert why.locator(".why-body p").first.is_visible()
+    assert "story" in why.locator(".why-body p").first.inner_text()
+
+
+def test_search_finds_a_story(server, page):
+    page.goto(server.base + "/")
+    page.fill("#q", "ceasefire")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?q=ceasefire")
+    expected = server.get("/api/search", params={"q": "ceasefire"}).json()["stories"]
+    assert page.locator("article.card h2 a").all_inner_texts() == [s["headline"] for s in expected]
+    assert page.locator("article.card mark").count() >= 1
+
+
+def test_an_entity_link_lists_its_stories(server, page):
+    page.goto(server.base + "/")
+    page.locator("article.card h2 a").first.click()
+    page.wait_for_url("**/story/*")
+    story_headline = page.locator("h1").inner_text()
+    chip = page.locator(".story-side a.chip").first
+    name = chip.inner_text()
+    chip.click()
+    page.wait_for_url("**/entity/*")
+    assert page.locator("h1").inner_text() == name
+    assert story_headline in page.locator("article.card h2 a").all_inner_texts()
+
+
+def test_theme_toggle_and_phone_layout(server, browser):
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme="light")
+    try:
+        phone.goto(server.base + "/")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        light = phone.evaluate("getComputedStyle(document.body).backgroundColor")
+        phone.click("#theme")  # automatic -> light
+        phone.click("#theme")  # light -> dark
+        assert phone.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert phone.evaluate("getComputedStyle(document.body).backgroundColor") != light
+        phone.reload()
+        assert phone.evaluate("document.documentElement.dataset.theme") == "dark"  # remembered
+    finally:
+        phone.close()

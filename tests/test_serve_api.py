@@ -1,0 +1,202 @@
+"""The JSON API and the pages of `storyline serve`, driven over HTTP and checked against the store."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from urllib.parse import quote
+
+import pytest
+from markupsafe import escape
+
+from conftest import query
+from serve_server import Server, demo_store
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = demo_store(tmp_path_factory.mktemp("serve-api"))
+    srv = Server(db)
+    srv.wait_described()
+    yield srv
+    srv.stop()
+
+
+def live_stories(db) -> dict[int, tuple[int, int, float | None]]:
+    return {i: (a, o, last) for i, a, o, last in query(
+        db, "SELECT id, articles, outlets, last_seen FROM stories WHERE merged_into IS NULL AND articles > 0")}
+
+
+def all_pages(server, path: str) -> list[dict]:
+    out, url = [], path
+    while url:
+        body = server.get(url).json()
+        out += body["stories"]
+        url = body["next"]
+    return out
+
+
+def test_starts_fast_on_the_demo(server):
+    assert server.startup_seconds < 2.0, f"start-up took {server.startup_seconds:.2f} s"
+
+
+@pytest.mark.parametrize("sort", ["latest", "top", "coverage"])
+def test_story_lists_page_through_every_live_story_once(server, sort):
+    stories = all_pages(server, f"/api/stories?sort={sort}&limit=7")
+    expected = live_stories(server.db)
+    assert Counter(s["id"] for s in stories) == Counter(list(expected))
+    for s in stories:
+        articles, outlets, _ = expected[s["id"]]
+        assert (s["articles"], s["outlets"]) == (articles, outlets)
+        assert s["headline"] and s["page"] == f"/story/{s['id']}"
+        assert len(s["activity"]) <= 24 and sum(s["activity"]) >= 1
+    if sort == "latest":
+        order = [(expected[s["id"]][2] or 0.0) for s in stories]
+        assert order == sorted(order, reverse=True)
+    if sort == "coverage":
+        assert [s["outlets"] for s in stories] == sorted((s["outlets"] for s in stories), reverse=True)
+
+
+def test_window_and_entity_filters(server):
+    latest = max(last for _, _, last in live_stories(server.db).values() if last)
+    day = server.get("/api/stories?window=24h&sort=latest&limit=100").json()["stories"]
+    recent = {i for i, (_, _, last) in live_stories(server.db).items() if last and last >= latest - 86400}
+    assert {s["id"] for s in day} == recent
+    name, = query(server.db, "SELECT name FROM story_entities GROUP BY name ORDER BY count(*) DESC, name LIMIT 1")[0]
+    with_name = {s for (s,) in query(server.db, "SELECT story FROM story_entities WHERE name = ?", (name,))}
+    got = server.get("/api/stories", params={"entity": name, "limit": 100}).json()["stories"]
+    assert {s["id"] for s in got} == with_name & set(live_stories(server.db))
+    assert server.get("/api/stories?window=1y").status_code == 422
+
+
+def test_story_matches_its_articles(server):
+    story_id = max(live_stories(server.db).items(), key=lambda kv: kv[1][0])[0]
+    story = server.get(f"/api/stories/{story_id}").json()
+    rows = query(server.db, "SELECT id, kind, copy_of, source, published FROM articles WHERE story = ?", (story_id,))
+    assert story["articles"] == len(rows)
+    listed = []
+    for group in story["coverage"]:
+        for a in group["articles"]:
+            listed.append(a["id"])
+            assert a["source"] == group["outlet"] or (a["source"] is None and group["outlet"] == "unknown outlet")
+            assert a["why"]["kind"] in ("new", "joined") and a["why"]["explanation"]
+            for c in a["copies"]:
+                listed.append(c["id"])
+                assert c["why"]["kind"] == "copy"
+    assert sorted(listed) == sorted(r[0] for r in rows)
+    assert sum(p["articles"] for p in story["timeline"]) == sum(1 for r in rows if r[4] is not None)
+    assert story["entities"] and all(e["url"].startswith("/api/entities/") for e in story["entities"])
+    for rel in story["related"]:
+        assert rel["id"] != story_id and rel["id"] in live_stories(server.db)
+
+
+def test_merged_and_missing_stories(server):
+    merged = query(server.db, "SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL LIMIT 1")
+    if merged:
+        gone, _ = merged[0]
+        body = server.get(f"/api/stories/{gone}").json()
+        assert body["requested"] == gone and body["id"] in live_stories(server.db)
+        page = server.get(f"/story/{gone}")
+        assert page.status_code == 301 and page.headers["location"] == f"/story/{body['id']}"
+    missing = server.get("/api/stories/999999")
+    assert missing.status_code == 404 and missing.json() == {"error": "no story 999999"}
+    page = server.get("/story/999999")
+    assert page.status_code == 404 and "No such story" in page.text and "Traceback" not in page.text
+
+
+def test_article_with_why(server):
+    aid, title, story, kind, why = query(server.db, "SELECT id, title, story, kind, why FROM articles "
+                                                    "WHERE kind = 'joined' LIMIT 1")[0]
+    body = server.get(f"/api/articles/{quote(aid)}").json()
+    assert (body["id"], body["title"], body["story"], body["why"]["kind"]) == (aid, title, story, kind)
+    assert body["why"]["score"] == json.loads(why)["score"]
+    assert set(body["why"]["features"]) <= {"title", "body", "names"}
+    assert server.get("/api/articles/no-such-article").status_code == 404
+    page = server.get(f"/article/{quote(aid)}")
+    assert page.status_code == 303 and page.headers["location"] == f"/story/{story}#a-{quote(aid)}"
+
+
+def test_search_answers_with_stories_holding_the_word(server):
+    body = server.get("/api/search", params={"q": "ceasefire"}).json()
+    assert body["stories"] and body["articles_matched"] >= len(body["stories"])
+    for s in body["stories"]:
+        assert s["hits"]
+        for h in s["hits"]:
+            (story, title, text), = query(server.db, "SELECT story, title, text FROM articles WHERE id = ?", (h["id"],))
+            assert story == s["id"] and "ceasefire" in (title + " " + text).lower()
+            assert "<mark>" in h["title_html"] + h["snippet_html"]
+    # FTS syntax errors fall back to plain words; an empty query is a 422
+    assert server.get("/api/search", params={"q": 'ceasefire "unbalanced'}).status_code == 200
+    assert server.get("/api/search", params={"q": ""}).status_code == 422
+
+
+def test_entities_and_entity_pages(server):
+    names = server.get("/api/entities?limit=5").json()["entities"]
+    assert names and names == sorted(names, key=lambda e: (-e["stories"], e["name"]))
+    name = names[0]["name"]
+    page = server.get(names[0]["url"]).json()
+    expected = {s for (s,) in query(server.db, "SELECT e.story FROM story_entities e JOIN stories s ON s.id = e.story "
+                                               "WHERE e.name = ? AND s.merged_into IS NULL", (name,))}
+    assert {s["id"] for s in page["stories"]} == expected and page["complete"] is True
+    for s in page["stories"]:
+        story = server.get(s["url"]).json()
+        assert name in {e["name"] for e in story["entities"]}
+    assert server.get("/api/entities/" + quote("Nobody At All")).status_code == 404
+    html = server.get("/entity/" + quote(name, safe=""))
+    assert html.status_code == 200 and f"<h1>{name}</h1>" in html.text
+
+
+def test_stats_match_the_store(server):
+    stats = server.get("/api/stats").json()
+    (articles,), = query(server.db, "SELECT count(*) FROM articles")
+    assert stats["articles"] == articles and stats["stories"] == len(live_stories(server.db))
+    assert stats["described"] >= stats["stories"] and stats["background"]["errors"] == 0
+
+
+def test_openapi_and_docs(server):
+    spec = server.get("/api/openapi.json").json()
+    for path in ("/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}", "/api/search",
+                 "/api/entities", "/api/entities/{name}", "/api/stats"):
+        assert path in spec["paths"], path
+    assert "post" in spec["paths"]["/api/articles"]
+    assert "ArticleIn" in spec["components"]["schemas"]
+    docs = server.get("/api/docs")
+    assert docs.status_code == 200 and "/api/openapi.json" in docs.text and "POST" in docs.text
+
+
+def test_pages_render_the_api_data_quickly(server):
+    first = server.get("/api/stories?limit=20").json()["stories"]
+    story_id = first[0]["id"]
+    pages = ["/", "/?sort=latest", "/?window=24h", f"/story/{story_id}", "/search?q=port", "/entities",
+             "/api/stories", f"/api/stories/{story_id}", "/add", "/api/docs"]
+    for path in pages:
+        started = time.perf_counter()
+        r = server.get(path)
+        elapsed = time.perf_counter() - started
+        assert r.status_code == 200, path
+        assert elapsed < 0.3, f"{path} took {elapsed * 1000:.0f} ms"
+        assert "content-security-policy" in r.headers and r.headers["x-content-type-options"] == "nosniff"
+    front = server.get("/").text
+    for s in first:
+        assert str(escape(s["headline"])) in front
+    story_page = server.get(f"/story/{story_id}").text
+    assert 'class="timeline"' in story_page and "Full coverage" in story_page and "Why here" in story_page
+
+
+def test_unknown_pages_are_clean_errors(server):
+    r = server.get("/no/such/page")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"] and "Traceback" not in r.text
+    r = server.get("/api/no-such-endpoint")
+    assert r.status_code == 404 and r.json()["error"]
+    r = server.get("/api/stories/99999999999999999999999")  # too large for SQLite
+    assert r.status_code == 422 and r.json()["error"] == "invalid request"
+    r = server.get("/story/99999999999999999999999")
+    assert r.status_code == 400 and "Bad request" in r.text
+
+
+def test_other_hosts_are_refused_on_a_loopback_server(server):
+    r = server.get("/", headers={"Host": "rebound.example"})
+    assert r.status_code == 421
+    assert re.search(r"storyline", server.get("/", headers={"Host": "localhost"}).text)

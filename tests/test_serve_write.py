@@ -1,0 +1,219 @@
+"""Writes through `storyline serve`: POST /api/articles, its token, the CSRF-protected form; and that
+whatever an article carries (markup, script links) renders inert."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import feedparser
+import httpx
+import pytest
+
+from conftest import clean_env, query
+from serve_server import Server, copy_store, demo_store, free_port
+
+TOKEN = "test-token-0123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return demo_store(tmp_path_factory.mktemp("serve-write-demo"))
+
+
+@pytest.fixture
+def server(demo, tmp_path):
+    srv = Server(copy_store(demo, tmp_path / "store.db"), env={"STORYLINE_TOKEN": TOKEN})
+    yield srv
+    srv.stop()
+
+
+def count(db) -> int:
+    return query(db, "SELECT count(*) FROM articles")[0][0]
+
+
+def test_writes_need_the_token(server):
+    before = count(server.db)
+    item = {"title": "Harbour cranes idle in Kessling as strike goes on", "source": "Test Wire"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+        r = server.post("/api/articles", json=item, headers=headers)
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    assert count(server.db) == before
+    r = server.post("/api/articles", json=item, headers=AUTH)
+    assert r.status_code == 200, r.text
+    (accepted,) = r.json()["accepted"]
+    assert count(server.db) == before + 1
+    (story,), = query(server.db, "SELECT story FROM articles WHERE id = ?", (accepted["id"],))
+    assert accepted["story"] == story and accepted["status"] in ("new", "joined")
+    again = server.post("/api/articles", json=item, headers=AUTH).json()["accepted"][0]
+    assert again["status"] == "duplicate" and count(server.db) == before + 1
+
+
+def test_a_batch_keeps_good_items_and_names_each_bad_one(server):
+    before = count(server.db)
+    batch = [
+        {"id": "ok-1", "title": "Selva River ceasefire holds for a second night", "published": "2026-11-22T20:00:00Z",
+         "source": "Test Wire"},
+        {"url": "https://news.example/no-title"},
+        {"id": "bad-date", "title": "Something happened", "published": "next Tuesday-ish"},
+        "not an object",
+        {"id": "bad-type", "title": {"nested": ["x"]}},
+        {"id": "ok-2", "headline": "Kessling dockworkers vote on new offer", "body": "The union put the offer "
+         "to a vote on Monday.", "link": "https://news.example/kessling-vote", "outlet": "Test Wire"},
+    ]
+    r = server.post("/api/articles", json=batch, headers=AUTH)
+    assert r.status_code == 422
+    body = r.json()
+    assert [a["id"] for a in body["accepted"]] == ["ok-1", "ok-2"]
+    rejected = {x["index"]: x for x in body["rejected"]}
+    assert set(rejected) == {1, 2, 3, 4}
+    assert rejected[1]["field"] == "title" and "missing" in rejected[1]["reason"]
+    assert rejected[2]["field"] == "published" and "not a date" in rejected[2]["reason"]
+    assert rejected[3]["field"] is None and "expected an object" in rejected[3]["reason"]
+    assert rejected[4]["field"] == "title"
+    assert body["detail"][0]["loc"] == ["body", 1, "title"]
+    assert count(server.db) == before + 2
+    stored = {i for (i,) in query(server.db, "SELECT id FROM articles WHERE id IN ('ok-1', 'ok-2', 'bad-date', 'bad-type')")}
+    assert stored == {"ok-1", "ok-2"}
+    # the new articles are readable at once, with the CLI's field aliases applied
+    art = server.get("/api/articles/ok-2").json()
+    assert art["source"] == "Test Wire" and art["url"] == "https://news.example/kessling-vote"
+
+
+def test_malformed_requests_lose_nothing(server):
+    before = count(server.db)
+    r = server.post("/api/articles", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.json()["rejected"][0]["reason"]
+    # a form post or text/plain (what a cross-site page can send without asking) is refused
+    r = server.post("/api/articles", content=b'{"title": "x"}', headers={**AUTH, "Content-Type": "text/plain"})
+    assert r.status_code == 415
+    r = server.post("/api/articles", json={"title": ""}, headers=AUTH)
+    assert r.status_code == 422 and r.json()["rejected"][0]["field"] == "title"
+    assert count(server.db) == before
+
+
+def csrf_form(server) -> tuple[str, str]:
+    page = server.get("/add")
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)
+    return page.cookies["storyline_csrf"], token
+
+
+def post_form(server, data: dict, cookies: dict, headers: dict | None = None) -> httpx.Response:
+    """POST the add form from a browser holding ``cookies``."""
+    with httpx.Client(base_url=server.base, cookies=cookies, timeout=30) as client:
+        return client.post("/add", data=data, headers=headers or {})
+
+
+def test_the_add_form_is_protected_against_csrf(server):
+    before = count(server.db)
+    cookie, token = csrf_form(server)
+    form = {"title": "Bushfire crews hold the line at Yarrowdale", "source": "Form Wire", "token": TOKEN}
+    attempts = [
+        ({}, {**form}),                                              # no cookie, no CSRF token
+        ({"storyline_csrf": cookie}, {**form}),                      # cookie but no token
+        ({"storyline_csrf": cookie}, {**form, "csrf_token": "0" * 64}),  # forged token
+        ({"storyline_csrf": "another"}, {**form, "csrf_token": token}),  # token of another browser
+    ]
+    for cookies, data in attempts:
+        r = post_form(server, data, cookies)
+        assert r.status_code == 403 and "CSRF" in r.text
+    r = post_form(server, {**form, "csrf_token": token}, {"storyline_csrf": cookie},
+                  {"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = post_form(server, {**form, "csrf_token": token, "token": "wrong"}, {"storyline_csrf": cookie})
+    assert r.status_code == 401
+    assert count(server.db) == before
+    r = post_form(server, {**form, "csrf_token": token}, {"storyline_csrf": cookie}, {"Origin": server.base})
+    assert r.status_code == 303 and r.headers["location"].startswith("/story/")
+    assert count(server.db) == before + 1
+    r = post_form(server, {"title": "", "csrf_token": token}, {"storyline_csrf": cookie})
+    assert r.status_code in (401, 422) and count(server.db) == before + 1
+
+
+def test_markup_and_script_links_render_inert(server):
+    evil = "&lt;script&gt;alert('xss')&lt;/script&gt; Kessling port &lt;img src=x onerror=alert(2)&gt; reopens"
+    r = server.post("/api/articles", headers=AUTH, json=[
+        {"id": "xss-1", "title": evil, "text": "Kessling port reopened after the strike ended on Monday.",
+         "url": "javascript:alert(1)", "source": "<b>Evil</b> Wire", "published": "2026-11-22T21:00:00Z"},
+    ])
+    assert r.status_code == 200, r.text
+    story = r.json()["accepted"][0]["story"]
+    art = server.get("/api/articles/xss-1").json()
+    assert art["title"].startswith("<script>alert('xss')</script>")  # stored as text, as given
+    assert art["url"] is None                                        # the javascript: link was dropped
+    # a store written by other means may still hold a script link: pages never link it
+    from storyline import Article, Engine
+
+    server.stop()
+    with Engine(str(server.db)) as engine:
+        engine.add(Article(id="xss-2", title="<script>alert(3)</script> Kessling strike talks resume",
+                           text="Talks to end the Kessling port strike resumed.", url="javascript:alert(4)",
+                           source="Other Wire", published=1795384800.0))
+    restarted = Server(server.db, env={"STORYLINE_TOKEN": TOKEN})
+    try:
+        pages = [restarted.get(f"/story/{story}").text, restarted.get("/search?q=Kessling").text,
+                 restarted.get("/").text, restarted.get("/?sort=latest").text]
+        for html in pages:
+            assert "<script>alert" not in html and "<img src=x" not in html
+            assert "javascript:" not in html.lower()
+            assert not re.search(r"<script(?![^>]*src=\"/static/)", html)
+        assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in pages[0]
+        feed = restarted.get("/feeds/search.atom", params={"q": "Kessling"})
+        parsed = feedparser.parse(feed.content)
+        assert not parsed.bozo
+        assert "<script>" not in feed.text
+    finally:
+        restarted.stop()
+
+
+def test_errors_are_logged_not_shown(server):
+    story_id = server.get("/api/stories?limit=1").json()["stories"][0]["id"]
+    server.wait_described()
+    # break the cached description of a story behind the server's back
+    import sqlite3
+
+    con = sqlite3.connect(server.db)
+    con.execute("UPDATE story_cache SET description = '{broken' WHERE story = ?", (story_id,))
+    con.commit()
+    con.close()
+    server.stop()
+    broken = Server(server.db)
+    try:
+        api = broken.get(f"/api/stories/{story_id}")
+        assert api.status_code == 500 and set(api.json()) == {"error", "reference"}
+        page = broken.get(f"/story/{story_id}")
+        assert page.status_code == 500 and "Something went wrong" in page.text
+        for r in (api, page):
+            assert "Traceback" not in r.text and "JSONDecodeError" not in r.text and ".py" not in r.text
+        assert broken.get("/api/stats").status_code == 200  # and the server goes on
+    finally:
+        log = broken.stop()
+    assert "Traceback" in log and api.json()["reference"] in log
+
+
+def test_non_loopback_without_token_warns(demo, tmp_path):
+    db = copy_store(demo, tmp_path / "store.db")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "serve", "--db", str(db), "--host", "0.0.0.0",
+                             "--port", str(port)], env=clean_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "serving" in line or not line:
+                break
+        text = "".join(lines)
+        assert "warning: serving on 0.0.0.0" in text and "STORYLINE_TOKEN" in text
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    from storyline.serve.server import warnings_for
+    from storyline.serve.settings import Settings
+
+    assert warnings_for(Settings(str(db), host="0.0.0.0", token="t")) == []

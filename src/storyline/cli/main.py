@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "unless --db is given), then serve it")
     p.add_argument("--no-warm", action="store_true", help="describe stories only when a page shows them "
                                                           "(no background pass)")
+    p.add_argument("--watch", action="store_true", help="also follow the store's feeds, as `storyline watch` does "
+                                                        "(settings from STORYLINE_WATCH_* variables)")
+    p.add_argument("--allow-private", action="store_true", help="with --watch: fetch from private and loopback "
+                                                                "addresses too")
 
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
     return parser

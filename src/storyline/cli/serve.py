@@ -33,6 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          "reinstall storyline with `pip install .`") from None
     from ..serve.settings import Settings, token_from_env
 
-    settings = Settings(db=db, host=args.host, port=args.port, token=token_from_env(), warm=not args.no_warm)
+    settings = Settings(db=db, host=args.host, port=args.port, token=token_from_env(), warm=not args.no_warm,
+                        watch=args.watch, allow_private=args.allow_private)
     run(settings)
     return 0

@@ -27,6 +27,10 @@ class Settings:
     warm_batch: int = 200
     warm_pause: float = 0.05
     page_size: int = 20
+    #: Follow the store's feeds in the background (``storyline serve --watch``).
+    watch: bool = False
+    #: Fetch from private and loopback addresses too (``--allow-private``).
+    allow_private: bool = False
 
     @property
     def loopback(self) -> bool:

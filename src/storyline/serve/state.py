@@ -13,6 +13,7 @@ from .cache import Descriptions
 from .db import Readers
 from .security import Csrf
 from .settings import Settings
+from .watching import FeedFollower
 from .writer import Writer
 
 log = logging.getLogger("storyline.serve")
@@ -35,6 +36,7 @@ class ServerState:
         self.store_key = _store_key(settings.db)
         self._thread: threading.Thread | None = None
         self._stats: queries.Stats | None = None
+        self.watching: FeedFollower | None = None
 
     def stats(self) -> "queries.Stats":
         """The store's counts, recounted only when articles were added (pages show them)."""
@@ -53,12 +55,17 @@ class ServerState:
                 log.exception("search index: sync failed")
 
         self.cache.start(self.settings.warm)
+        if self.settings.watch:
+            self.watching = FeedFollower(self.settings, self.writer)
+            self.watching.start()
 
         self._thread = threading.Thread(target=run, name="storyline-start", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Stop background work and close every connection."""
+        if self.watching is not None:
+            self.watching.stop()
         if self._thread is not None:
             self._thread.join(10)
         self.cache.stop()

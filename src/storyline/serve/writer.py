@@ -18,6 +18,7 @@ from ..ingest.records import ALIASES, BadRecord, to_article
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..model import Article, Assignment
     from ..store.sqlite import SQLiteStore
 
 MAX_BATCH = 5000
@@ -65,20 +66,43 @@ def rejection(index: int, error: BadRecord) -> Rejected:
     return Rejected(index, None, message)
 
 
+class LockedSink:
+    """The :class:`~storyline.ingest.watch.ArticleSink` of a :class:`Writer`: every call takes its lock,
+    so feed rounds and ``POST /api/articles`` never run the engine at the same time."""
+
+    def __init__(self, writer: "Writer") -> None:
+        self.writer = writer
+
+    def add(self, article: "Article") -> "Assignment":
+        with self.writer._lock:
+            try:
+                return self.writer._current().add(article)
+            except BaseException:
+                self.writer._drop()
+                raise
+
+    def flush(self) -> None:
+        with self.writer._lock:
+            if self.writer._engine is not None:
+                self.writer._engine.flush()
+
+    def story_of(self, article_id: str) -> int | None:
+        with self.writer._lock:
+            return self.writer._current().story_of(article_id)
+
+
 class Writer:
     """The server's single writer (thread-safe)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._engine: Engine | None = None
         self._store: SQLiteStore | None = None
         self._search_lock = threading.Lock()
 
     def ingest(self, items: Sequence[object]) -> Report:
         """Validate every item, add the good ones in order, commit them, and report on each."""
-        from ..engine import Engine
-
         report = Report()
         articles = []
         for i, item in enumerate(items):
@@ -91,29 +115,45 @@ class Writer:
         if not articles:
             return report
         with self._lock:
-            engine = self._engine
-            if engine is not None:
-                last = engine.store.db.execute(  # type: ignore[attr-defined]
-                    "SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
-                if last != engine.written:  # another process wrote: start from the store as it is
-                    engine.close()
-                    engine = None
-            if engine is None:
-                engine = Engine(self.path, batch_size=1000)
-                self._engine = engine
+            engine = self._current()
             try:
                 for i, article in articles:
                     a = engine.add(article)
                     report.accepted.append(Accepted(i, article.id, a.kind, a.story_id))
                 engine.flush()
             except BaseException:
-                self._engine = None  # its memory may be ahead of the store: rebuild on the next write
-                try:
-                    engine.store.close()
-                except Exception:  # noqa: BLE001
-                    pass
+                self._drop()
                 raise
         return report
+
+    def _current(self) -> "Engine":
+        """The engine, rebuilt when another process wrote to the store since (call with the lock held)."""
+        from ..engine import Engine
+
+        engine = self._engine
+        if engine is not None:
+            last = engine.store.db.execute(  # type: ignore[attr-defined]
+                "SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+            if last != engine.written:  # another process wrote: start from the store as it is
+                engine.close()
+                engine = None
+        if engine is None:
+            engine = Engine(self.path, batch_size=1000)
+            self._engine = engine
+        return engine
+
+    def _drop(self) -> None:
+        """Forget the engine after a failed write: its memory may be ahead of the store."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            try:
+                engine.store.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def sink(self) -> "LockedSink":
+        """An article sink for ``storyline watch`` rounds that shares this writer's engine and lock."""
+        return LockedSink(self)
 
     def sync_search(self) -> int:
         """Bring the full-text index up to date; returns how many articles were added to it."""

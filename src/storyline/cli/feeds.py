@@ -439,6 +439,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
         def on_round(summary) -> None:
             reporter.round(summary)
+            from ..alerts.hook import after_ingest
+
+            after_ingest(engine, args.quiet)  # watchlists: alerts after the round's articles are stored
             if args.json:
                 print(json.dumps(summary.to_dict()), flush=True)
 

@@ -1,4 +1,4 @@
-"""The ``storyline`` command line: ingest, stories, show, why, eval, demo.
+"""The ``storyline`` command line: ingest, stories, show, why, eval, demo, brief, watchlist, alerts.
 
 Imports are lazy on purpose: ``storyline eval`` is timed as a whole process, start-up included.
 """
@@ -12,8 +12,10 @@ import re
 import sys
 from collections.abc import Sequence
 
+from .brief import add_parsers as add_brief_parsers, cmd_brief
 from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
 from .serve import cmd_serve
+from .watchlists import add_parsers as add_watchlist_parsers, cmd_alerts, cmd_watchlist
 
 PROG = "storyline"
 
@@ -117,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                 "addresses too")
 
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
+    add_brief_parsers(sub, _db_help, _duration, _positive)  # brief
+    add_watchlist_parsers(sub, _db_help, _positive)  # watchlist, alerts
     return parser
 
 
@@ -168,6 +172,9 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                 failed.append(str(exc))
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
         engine.flush()
+        from ..alerts.hook import after_ingest
+
+        after_ingest(engine, quiet)  # watchlists: alerts for new matches and bursts, after the commit
         totals = engine.store.counts()
     finally:
         engine.close()
@@ -329,7 +336,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
             "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
-            "serve": cmd_serve}
+            "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,6 +89,39 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX story_entities_name ON story_entities(name, story);
     """,
+    # 4: watchlists, the alerts they fired (once per watchlist, story and condition) and a queue of
+    # deliveries drained after ingesting, retried with back-off. The last brief's mark is a meta key.
+    """
+    CREATE TABLE watchlists (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT,
+        entity TEXT,
+        webhook TEXT,
+        command TEXT,
+        created_at REAL NOT NULL,
+        checked_seq INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        watchlist INTEGER NOT NULL,
+        story INTEGER NOT NULL,
+        condition TEXT NOT NULL,
+        fired_at REAL NOT NULL,
+        payload TEXT NOT NULL,
+        UNIQUE (watchlist, story, condition)
+    );
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        alert INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL,
+        delivered_at REAL,
+        last_error TEXT
+    );
+    CREATE INDEX alert_deliveries_due ON alert_deliveries(delivered_at, next_try);
+    """,
 ]
 
 _ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "

@@ -1,0 +1,142 @@
+"""Send queued alerts: to the log (stderr), to a webhook (HTTP POST of the JSON payload) or to a
+command (the JSON on its stdin). A failed delivery is retried later with exponential back-off
+(``STORYLINE_ALERT_RETRY`` seconds, doubling, at most an hour apart, :data:`MAX_ATTEMPTS` times);
+the queue lives in the store, so a retry survives a restart.
+
+>>> backoff(0, base=30.0), backoff(3, base=30.0), backoff(20, base=30.0)
+(30.0, 240.0, 3600.0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MAX_ATTEMPTS = 8
+TIMEOUT = 5.0
+
+
+class DeliveryError(RuntimeError):
+    """One delivery attempt failed; the message says why in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one pass over the queue did."""
+
+    delivered: int
+    failed: int
+    pending: int
+
+
+def retry_base() -> float:
+    """Seconds before the first retry (``$STORYLINE_ALERT_RETRY``, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("STORYLINE_ALERT_RETRY", "30")))
+    except ValueError:
+        return 30.0
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Seconds to wait after ``attempts + 1`` failures: ``base`` doubling, at most an hour."""
+    return min(base * 2 ** attempts, 3600.0)
+
+
+def _log_line(payload: dict) -> str:
+    return (f"alert [{payload.get('watchlist')}] {payload.get('condition')}: {payload.get('headline')} "
+            f"(story {payload.get('story')}; {payload.get('reason')})")
+
+
+def send(target: str, payload: dict, log: Callable[[str], None]) -> None:
+    """Deliver one payload to a target (``log``, ``webhook:URL``, ``command:CMD``) or raise DeliveryError."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    if target == "log":
+        log(_log_line(payload))
+        return
+    if target.startswith("webhook:"):
+        import urllib.error
+        import urllib.request
+
+        url = target[len("webhook:"):]
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "User-Agent": "storyline-alerts",
+            "X-Storyline-Alert": str(payload.get("alert", ""))})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                response.read(65536)
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"HTTP {exc.code} from {url}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DeliveryError(f"{url}: {reason}") from None
+        return
+    if target.startswith("command:"):
+        command = target[len("command:"):]
+        try:
+            done = subprocess.run(command, shell=True, input=body, capture_output=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            raise DeliveryError(f"command timed out after 30 s: {command}") from None
+        if done.returncode != 0:
+            err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise DeliveryError(f"command exited {done.returncode}: {err[-1] if err else command}")
+        return
+    raise DeliveryError(f"unknown alert target {target!r}")
+
+
+def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None = None) -> DeliveryReport:
+    """One pass: try every due delivery once; failures are rescheduled with back-off."""
+    log = log or (lambda line: print(f"storyline: {line}", file=sys.stderr))
+    now = time.time() if now is None else now
+    base = retry_base()
+    due = db.execute(
+        "SELECT d.id, d.target, d.attempts, a.payload FROM alert_deliveries d JOIN alerts a ON a.id = d.alert "
+        "WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_try <= ? ORDER BY d.id",
+        (MAX_ATTEMPTS, now)).fetchall()
+    delivered = failed = 0
+    for delivery_id, target, attempts, payload in due:
+        try:
+            send(target, json.loads(payload), log)
+        except DeliveryError as exc:
+            failed += 1
+            db.execute("UPDATE alert_deliveries SET attempts = ?, next_try = ?, last_error = ? WHERE id = ?",
+                       (attempts + 1, time.time() + backoff(attempts, base), str(exc), delivery_id))
+            if attempts + 1 >= MAX_ATTEMPTS:
+                log(f"alert delivery to {target} given up after {MAX_ATTEMPTS} attempts: {exc}")
+            else:
+                log(f"alert delivery to {target} failed ({exc}); retrying later")
+            continue
+        delivered += 1
+        db.execute("UPDATE alert_deliveries SET attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                   (attempts + 1, time.time(), delivery_id))
+    pending, = db.execute("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ?",
+                          (MAX_ATTEMPTS,)).fetchone()
+    return DeliveryReport(delivered, failed, int(pending))
+
+
+def next_due(db) -> float | None:
+    """When the next pending delivery is due, if any."""
+    row = db.execute("SELECT min(next_try) FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ?",
+                     (MAX_ATTEMPTS,)).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def drain(db, wait: float, log: Callable[[str], None] | None = None) -> DeliveryReport:
+    """Deliver until the queue is empty or ``wait`` seconds have passed, sleeping until retries are due."""
+    deadline = time.monotonic() + wait
+    delivered = failed = 0
+    while True:
+        report = deliver_due(db, log)
+        delivered += report.delivered
+        failed += report.failed
+        due = next_due(db)
+        if not report.pending or due is None:
+            return DeliveryReport(delivered, failed, report.pending)
+        pause = max(0.0, due - time.time())
+        if time.monotonic() + pause > deadline:
+            return DeliveryReport(delivered, failed, report.pending)
+        time.sleep(pause)

@@ -1,0 +1,137 @@
+"""Watchlists kept in the store: a name, a full-text query and/or an entity, and where alerts go.
+
+>>> from storyline.store.sqlite import SQLiteStore
+>>> lists = Watchlists(SQLiteStore(":memory:").db)
+>>> lists.add("ports", query="port strike").name
+'ports'
+>>> [w.name for w in lists.all()]
+['ports']
+>>> lists.remove("ports")
+True
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class WatchlistError(ValueError):
+    """A watchlist cannot be added, found or used as asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    """What to follow (``query`` is FTS5 syntax; ``entity`` a name) and where its alerts go."""
+
+    id: int
+    name: str
+    query: str | None
+    entity: str | None
+    webhook: str | None
+    command: str | None
+    created_at: float
+    checked_seq: int
+
+    def describe(self) -> str:
+        parts = []
+        if self.query:
+            parts.append(f"query {self.query!r}")
+        if self.entity:
+            parts.append(f"entity {self.entity!r}")
+        return " and ".join(parts)
+
+    def targets(self) -> list[str]:
+        """Delivery targets: always ``log``, plus ``webhook:URL`` and ``command:CMD`` when set."""
+        out = ["log"]
+        if self.webhook:
+            out.append("webhook:" + self.webhook)
+        if self.command:
+            out.append("command:" + self.command)
+        return out
+
+
+_COLUMNS = "id, name, query, entity, webhook, command, created_at, checked_seq"
+
+
+class Watchlists:
+    """The ``watchlists`` table of a storyline SQLite store."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def add(self, name: str, query: str | None = None, entity: str | None = None,
+            webhook: str | None = None, command: str | None = None, checked_seq: int = 0) -> Watchlist:
+        name = name.strip()
+        if not name:
+            raise WatchlistError("a watchlist needs a name")
+        if not (query or "").strip() and not (entity or "").strip():
+            raise WatchlistError(f"watchlist {name!r} needs --query or --entity (or both)")
+        if webhook and not re.match(r"https?://", webhook):
+            raise WatchlistError(f"--webhook must be an http(s) URL, not {webhook!r}")
+        try:
+            self.db.execute("INSERT INTO watchlists (name, query, entity, webhook, command, created_at, "
+                            "checked_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (name, query or None, entity or None, webhook, command, time.time(), checked_seq))
+        except sqlite3.IntegrityError:
+            raise WatchlistError(f"a watchlist named {name!r} exists; remove it first") from None
+        found = self.get(name)
+        assert found is not None
+        return found
+
+    def get(self, name: str) -> Watchlist | None:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM watchlists WHERE name = ?", (name,)).fetchone()
+        return None if row is None else Watchlist(*row)
+
+    def all(self) -> list[Watchlist]:
+        return [Watchlist(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM watchlists ORDER BY name")]
+
+    def remove(self, name: str) -> bool:
+        """Forget a watchlist and its undelivered alerts (the alerts it fired stay in ``alerts``)."""
+        found = self.get(name)
+        if found is None:
+            return False
+        self.db.execute("DELETE FROM alert_deliveries WHERE delivered_at IS NULL AND alert IN "
+                        "(SELECT id FROM alerts WHERE watchlist = ?)", (found.id,))
+        self.db.execute("DELETE FROM watchlists WHERE id = ?", (found.id,))
+        return True
+
+    def set_checked(self, watchlist: Watchlist, seq: int) -> None:
+        self.db.execute("UPDATE watchlists SET checked_seq = ? WHERE id = ?", (seq, watchlist.id))
+
+
+def matching_stories(watchlist: Watchlist, store, common: Iterable[str] = (),
+                     among: set[int] | None = None) -> set[int]:
+    """Live stories a watchlist matches (within ``among`` if given).
+
+    A query matches a story when one of its articles matches the FTS5 query; an entity when the name
+    (or a fuller form of it, "Aldervik" → "Tomas Aldervik") is among the story's key names. Both given:
+    both must match.
+    """
+    from ..stories.describe import key_entities
+
+    result: set[int] | None = None
+    if watchlist.query:
+        result = {store.resolve(s) for _seq, s, _r in store.search(watchlist.query, limit=100000)}
+    if watchlist.entity:
+        wanted = watchlist.entity.casefold().split()
+        phrase = '"' + watchlist.entity.replace('"', '""') + '"'
+        candidates = {store.resolve(s) for _seq, s, _r in store.search(phrase, limit=100000)}
+        if result is not None:
+            candidates &= result
+        if among is not None:
+            candidates &= among
+        common_set = frozenset(common)
+        result = set()
+        for story in candidates:
+            names = key_entities(store.story_articles(story), common_set, limit=15)
+            for e in names:
+                words = e.name.casefold().split()
+                if any(words[i:i + len(wanted)] == wanted for i in range(len(words))):
+                    result.add(story)
+                    break
+    assert result is not None
+    return result if among is None else result & among

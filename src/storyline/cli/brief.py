@@ -1,0 +1,53 @@
+"""``storyline brief``: a situation report of a period, or of what arrived since the last brief."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], float],
+                positive: Callable[[str], int]) -> None:
+    """Register the ``brief`` command on the CLI's subparsers."""
+    p = sub.add_parser("brief", help="a situation report: the biggest developments, new and developing stories",
+                       description="A brief of the stories of a period, ranked by importance (coverage, growth, "
+                                   "outlet diversity), with an executive summary, bursts of coverage explained, "
+                                   "and what is new in each story. --since counts back from the newest article; "
+                                   "--since-last starts where the last brief stopped (every brief is remembered "
+                                   "in the store).")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--since", type=duration, metavar="AGE", help="the period: stories active within AGE "
+                                                                    "(default 24h)")
+    when.add_argument("--since-last", action="store_true", help="what arrived since the last brief")
+    p.add_argument("--topic", metavar="QUERY", help="only stories a full-text query finds (e.g. 'port strike')")
+    p.add_argument("--format", choices=("md", "html", "json"), default="md", help="Markdown (default), HTML or JSON")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")
+    p.add_argument("--db", help=db_help())
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from ..stories.brief import BriefError, build_brief, save_mark
+    from ..stories.render_brief import render
+    from .main import UsageError, _open_engine
+
+    with _open_engine(args.db) as engine:
+        try:
+            brief = build_brief(engine, since=args.since, since_last=args.since_last, topic=args.topic,
+                                limit=args.limit)
+        except BriefError as exc:
+            raise UsageError(str(exc)) from None
+        text = render(brief, args.format)
+        if args.out:
+            try:
+                with open(args.out, "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as exc:
+                raise UsageError(f"{args.out}: cannot write ({exc.strerror})") from None
+            print(f"storyline: brief of {len(brief.stories)} stories written to {args.out}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        save_mark(engine.store)
+    return 0

@@ -1,0 +1,253 @@
+"""A brief as data: what happened in a period (or since the last brief), ranked by importance.
+
+A brief has an executive summary (one line for each of the biggest developments), then the stories of
+the period, new ones and developing ones told apart, each with what is new in it: articles, outlets
+and names. Rendering (Markdown, HTML, JSON) is :mod:`storyline.stories.render_brief`'s job.
+
+The clock is the store's: "the last 24 h" counts back from the newest article, as ``--since`` does
+everywhere in storyline. The last brief is remembered in the ``meta`` table as a mark (the newest
+article's sequence number and time when it was made), so ``--since-last`` reports exactly the articles
+that arrived after it, whatever their dates.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .importance import Importance, explain_burst, importance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
+
+MARK_KEY = "brief_mark"
+DEFAULT_SINCE = 24 * 3600.0
+#: In a longer brief, stories that began in its last 24 h are "new", and "what is new" counts from there.
+FRESH = 24 * 3600.0
+
+
+class BriefError(ValueError):
+    """A brief cannot be made as asked (e.g. an empty store)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where the last brief stopped: the newest article's ``seq`` and the store clock, and when it was made."""
+
+    seq: int
+    clock: float
+    made_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An article worth opening: one per outlet, newest first."""
+
+    title: str
+    url: str | None
+    source: str | None
+    published: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefStory:
+    """One story in a brief. ``status`` is ``new`` (began in the period) or ``developing``."""
+
+    id: int
+    headline: str
+    summary: str
+    status: str
+    articles: int
+    outlets: int
+    new_articles: int
+    new_outlets: tuple[str, ...]
+    new_entities: tuple[str, ...]
+    entities: tuple[str, ...]
+    importance: Importance
+    why: str
+    first_seen: float | None
+    last_seen: float | None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A situation report over ``[start, end]`` (store clock); ``previous`` is the mark it continues from.
+
+    Stories that began after ``fresh_from`` (the last 24 h of a longer period, or the mark) are new;
+    the others are developing, and their ``new_*`` fields count what arrived after ``fresh_from``.
+    """
+
+    start: float
+    end: float
+    fresh_from: float
+    topic: str | None
+    previous: Mark | None
+    articles: int
+    outlets: int
+    executive: tuple[str, ...]
+    stories: tuple[BriefStory, ...] = field(default_factory=tuple)
+    note: str | None = None
+
+    @property
+    def new(self) -> list[BriefStory]:
+        return [s for s in self.stories if s.status == "new"]
+
+    @property
+    def developing(self) -> list[BriefStory]:
+        return [s for s in self.stories if s.status == "developing"]
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON-ready data (times as Unix seconds)."""
+        out = asdict(self)
+        out["hours"] = round((self.end - self.start) / 3600, 1)
+        return out
+
+
+def read_mark(store) -> Mark | None:
+    """The mark of the last brief saved in the store, if any."""
+    raw = store.get_state(MARK_KEY)
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Mark(int(data["seq"]), float(data["clock"]), float(data["made_at"]))
+
+
+def save_mark(store) -> Mark:
+    """Remember now as the last brief (for ``--since-last``); returns the mark."""
+    db = store.db
+    seq, = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()
+    mark = Mark(int(seq), float(store.latest_time() or 0.0), time.time())
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+               (MARK_KEY, json.dumps(asdict(mark)).encode()))
+    return mark
+
+
+def build_brief(engine: "Engine", since: float | None = None, since_last: bool = False,
+                topic: str | None = None, limit: int = 10) -> Brief:
+    """Make a brief from an engine's store.
+
+    ``since`` (seconds) counts back from the newest article; ``since_last`` starts at the last brief's
+    mark instead (24 h when there is none). ``topic`` keeps the stories a full-text query finds.
+    """
+    from .describe import describe, key_entities
+
+    store: Any = engine.store
+    if getattr(store, "db", None) is None:
+        raise BriefError("briefs need an SQLite store")
+    engine.flush()
+    end = store.latest_time()
+    if end is None:
+        raise BriefError("the store has no dated articles yet; ingest some first")
+    db = store.db
+    mark = read_mark(store) if since_last else None
+    note = None
+    if since_last and mark is None:
+        note = "no earlier brief: showing the last 24 h"
+    if mark is not None:
+        start = min(mark.clock, end)
+        cut_seq: int | None = mark.seq
+        ids = [r[0] for r in db.execute("SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 "
+                                        "AND updated_seq > ?", (mark.seq,))]
+    else:
+        start = end - (since if since is not None else DEFAULT_SINCE)
+        cut_seq = None
+        ids = [r[0] for r in db.execute("SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 "
+                                        "AND last_seen >= ?", (start,))]
+    if topic:
+        found = {store.resolve(story) for _seq, story, _rank in store.search(topic, limit=5000)}
+        ids = [i for i in ids if i in found]
+    stream = [r[0] for r in db.execute("SELECT published FROM articles WHERE published >= ? "
+                                       "ORDER BY published", (start - 13 * 3600,))]
+
+    fresh_from = max(start, end - FRESH)
+
+    def in_period(row) -> bool:
+        if cut_seq is not None:
+            return row.seq > cut_seq
+        return row.published is not None and row.published >= start
+
+    def is_fresh(row) -> bool:
+        if cut_seq is not None:
+            return row.seq > cut_seq
+        return row.published is not None and row.published >= fresh_from
+
+    fresh_label = "since the last brief" if cut_seq is not None else (
+        "in the last 24 h" if fresh_from > start else "in the period")
+    items: list[BriefStory] = []
+    period_articles = 0
+    period_outlets: set[str] = set()
+    for story_id in ids:
+        srow = store.story(story_id)
+        rows = store.story_articles(story_id)
+        period = [r for r in rows if in_period(r)]
+        if srow is None or not period:
+            continue
+        fresh = [r for r in rows if is_fresh(r)]
+        old = [r for r in rows if not is_fresh(r)]
+        period_articles += len(period)
+        period_outlets.update(r.source or "unknown outlet" for r in period)
+        dated = [r for r in rows if r.published is not None]
+        weight = importance([float(r.published or 0.0) for r in dated], [r.source for r in dated], stream,
+                            start, end)
+        story = describe(srow, rows, engine.vectorizer)
+        old_sources = {r.source or "unknown outlet" for r in old}
+        new_outlets = sorted({r.source or "unknown outlet" for r in fresh} - old_sources) if old else []
+        names = tuple(e.name for e in story.entities)
+        if old and fresh:
+            before = {e.name for e in key_entities(old, engine.vectorizer.common)}
+            new_names = tuple(n for n in names if n not in before)
+        else:
+            new_names = ()
+        status = "developing" if old else "new"
+        items.append(BriefStory(
+            id=story.id, headline=story.headline, summary=story.summary, status=status,
+            articles=story.articles, outlets=story.outlets, new_articles=len(fresh),
+            new_outlets=tuple(new_outlets), new_entities=new_names, entities=names[:6],
+            importance=weight, why=_why(status, len(fresh), weight, new_outlets, fresh_label),
+            first_seen=story.first_seen, last_seen=story.last_seen, links=_links(fresh)))
+    items.sort(key=lambda s: (-s.importance.score, -(s.last_seen or 0), s.id))
+    items = items[:limit]
+    executive = tuple(f"{s.headline} — {s.why.split('; ')[0]}"
+                      + (f"; {explain_burst(s.importance.burst)}" if s.importance.burst else "")
+                      for s in items[:5])
+    return Brief(start=start, end=end, fresh_from=fresh_from, topic=topic, previous=mark, articles=period_articles,
+                 outlets=len(period_outlets), executive=executive, stories=tuple(items), note=note)
+
+
+def _why(status: str, fresh: int, weight: Importance, new_outlets: list[str], fresh_label: str) -> str:
+    """Why a story matters in this brief, in one clause."""
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'s' if count != 1 else ''}"
+
+    if status == "new":
+        text = f"new: {n(weight.articles, 'article')} from {n(weight.outlets, 'outlet')}"
+    else:
+        text = f"developing: {n(weight.articles, 'article')} from {n(weight.outlets, 'outlet')}"
+        if fresh and fresh != weight.articles:
+            text += f", {fresh} of them {fresh_label}"
+        elif not fresh:
+            text += f", none {fresh_label}"
+        if new_outlets:
+            text += f"; {n(len(new_outlets), 'outlet')} covering it for the first time"
+    if weight.burst is not None:
+        text += "; " + explain_burst(weight.burst)
+    return text
+
+
+def _links(rows) -> tuple[Link, ...]:
+    """The newest original article of up to three outlets."""
+    seen: set[str] = set()
+    out: list[Link] = []
+    for r in sorted((r for r in rows if r.kind != "copy"), key=lambda r: -(r.published or 0)):
+        key = r.source or ""
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Link(" ".join(r.title.split()), r.url, r.source, r.published))
+        if len(out) == 3:
+            break
+    return tuple(out)

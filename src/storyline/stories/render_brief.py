@@ -1,0 +1,152 @@
+"""A brief rendered for people and programs: Markdown (email, Slack), HTML (prints well) and JSON.
+
+>>> from storyline.stories.brief import Brief
+>>> print(markdown(Brief(start=0.0, end=86400.0, fresh_from=0.0, topic=None, previous=None, articles=0, outlets=0,
+...                      executive=())).splitlines()[0])
+# Brief: 1970-01-01 00:00 – 1970-01-02 00:00 UTC
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime, timezone
+
+from .brief import Brief, BriefStory
+from .importance import explain_burst
+
+FORMATS = ("md", "html", "json")
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "undated"
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _title(brief: Brief) -> str:
+    topic = f" on “{brief.topic}”" if brief.topic else ""
+    return f"Brief{topic}: {_when(brief.start)} – {_when(brief.end)} UTC"
+
+
+def _overview(brief: Brief) -> str:
+    since = f" since the last brief ({_when(brief.previous.clock)})" if brief.previous else ""
+    new = len(brief.new)
+    return (f"{brief.articles} articles from {brief.outlets} outlets{since}: "
+            f"{new} new {'story' if new == 1 else 'stories'}, {len(brief.developing)} developing.")
+
+
+def _what_is_new(s: BriefStory) -> list[str]:
+    parts = []
+    if s.status == "developing":
+        if s.new_outlets:
+            parts.append("New outlets: " + ", ".join(s.new_outlets))
+        if s.new_entities:
+            parts.append("New names: " + ", ".join(s.new_entities))
+    return parts
+
+
+def markdown(brief: Brief) -> str:
+    """The brief as Markdown: title, overview, executive summary, then new and developing stories."""
+    out = [f"# {_title(brief)}", ""]
+    if brief.note:
+        out += [f"_{brief.note}_", ""]
+    out += [_overview(brief), ""]
+    if not brief.stories:
+        out += ["Nothing new in this period."]
+        return "\n".join(out) + "\n"
+    out += ["## Executive summary", ""]
+    out += [f"{i}. {line}" for i, line in enumerate(brief.executive, start=1)]
+    for label, stories in (("New stories", brief.new), ("Developing stories", brief.developing)):
+        if not stories:
+            continue
+        out += ["", f"## {label}", ""]
+        for s in stories:
+            out += [f"### {s.headline}", "",
+                    f"*{s.why}. {s.articles} articles from {s.outlets} outlets in all, "
+                    f"{_when(s.first_seen)} – {_when(s.last_seen)} UTC (story {s.id}).*", ""]
+            if s.summary:
+                out += [s.summary, ""]
+            new = _what_is_new(s)
+            if new:
+                out += [". ".join(new) + ".", ""]
+            if s.entities:
+                out += ["Names: " + ", ".join(s.entities) + ".", ""]
+            for link in s.links:
+                label_ = f"{link.title} ({link.source or 'unknown outlet'})"
+                out.append(f"- [{label_}]({link.url})" if link.url else f"- {label_}")
+            if s.links:
+                out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+_CSS = """
+body{font:16px/1.5 Georgia,serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:2px solid #1b1b1b;margin-top:2rem}
+h3{margin:1.4rem 0 .2rem;font-size:1.15rem}.meta{color:#555;font-size:.9rem;margin:.1rem 0 .5rem}
+.tag{font:600 .7rem/1 sans-serif;text-transform:uppercase;letter-spacing:.05em;padding:.15rem .35rem;
+border-radius:3px;background:#e8eef8;color:#123f7a;margin-right:.4rem;vertical-align:middle}
+.tag.new{background:#e6f4ea;color:#11632a}.burst{color:#9a3412;font-weight:600}
+ol.exec li{margin:.3rem 0}ul.links{padding-left:1.2rem;font-size:.92rem}article{break-inside:avoid}
+a{color:#123f7a}@media print{body{margin:0;max-width:none;font-size:11pt}a{color:inherit}
+h2{break-after:avoid}}
+"""
+
+
+def html_page(brief: Brief) -> str:
+    """The brief as one self-contained HTML page (inline CSS, no scripts) that prints well."""
+    e = html.escape
+    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{e(_title(brief))}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{e(_title(brief))}</h1>"]
+    if brief.note:
+        parts.append(f'<p class="meta"><em>{e(brief.note)}</em></p>')
+    parts.append(f'<p class="meta" id="overview">{e(_overview(brief))}</p>')
+    if not brief.stories:
+        parts.append("<p>Nothing new in this period.</p></body></html>")
+        return "\n".join(parts)
+    parts.append('<section id="executive"><h2>Executive summary</h2><ol class="exec">')
+    parts += [f"<li>{e(line)}</li>" for line in brief.executive]
+    parts.append("</ol></section>")
+    for key, label, stories in (("new", "New stories", brief.new),
+                                ("developing", "Developing stories", brief.developing)):
+        if not stories:
+            continue
+        parts.append(f'<section id="{key}"><h2>{label}</h2>')
+        for s in stories:
+            burst = ""
+            if s.importance.burst is not None:
+                burst = f' <span class="burst">▲ {e(explain_burst(s.importance.burst))}.</span>'
+            parts.append(f'<article class="story" data-id="{s.id}"><h3><span class="tag {s.status}">'
+                         f'{s.status}</span><span class="headline">{e(s.headline)}</span></h3>')
+            parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {s.articles} articles from '
+                         f'{s.outlets} outlets in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
+            if s.summary:
+                parts.append(f"<p>{e(s.summary)}</p>")
+            new = _what_is_new(s)
+            if new:
+                parts.append(f'<p class="meta new-since">{e(". ".join(new))}.</p>')
+            if s.entities:
+                parts.append(f'<p class="meta">Names: {e(", ".join(s.entities))}.</p>')
+            if s.links:
+                parts.append('<ul class="links">')
+                for link in s.links:
+                    text = f"{e(link.title)} <span class=\"meta\">({e(link.source or 'unknown outlet')})</span>"
+                    parts.append(f'<li><a href="{e(link.url)}">{text}</a></li>' if link.url else f"<li>{text}</li>")
+                parts.append("</ul>")
+            parts.append("</article>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def render(brief: Brief, fmt: str) -> str:
+    """The brief in ``md``, ``html`` or ``json``."""
+    if fmt == "md":
+        return markdown(brief)
+    if fmt == "html":
+        return html_page(brief)
+    if fmt == "json":
+        return json.dumps(brief.to_json(), ensure_ascii=False, indent=1) + "\n"
+    raise ValueError(f"unknown brief format: {fmt!r} (md, html or json)")

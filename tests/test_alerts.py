@@ -1,0 +1,116 @@
+"""Alerts end to end: watchlists fire after `ingest`, a real local webhook receives them (a failing one
+is retried with back-off), a command gets them on stdin, and nothing repeats after a restart."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from brief_fixtures import BURST, EARLY, FESTIVAL, LATER, STREAM, write
+from conftest import query
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that answers 500 to its first ``fail`` requests."""
+
+    def __init__(self, fail: int) -> None:
+        self.fail = fail
+        self.received: list[tuple[int, dict, str]] = []  # (status answered, body, X-Storyline-Alert)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status = 500 if outer.fail > 0 else 200
+                outer.fail -= 1
+                outer.received.append((status, body, self.headers.get("X-Storyline-Alert", "")))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def delivered(self) -> list[dict]:
+        return [body for status, body, _ in self.received if status == 200]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver(fail=2)
+    yield r
+    r.close()
+
+
+def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, receiver):
+    db = tmp_path / "a.db"
+    env = {"STORYLINE_ALERT_RETRY": "0.2"}
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    out = tmp_path / "command-alerts.jsonl"
+    for args in (("bridge", "--query", "Tarvik", "--webhook", receiver.url),
+                 ("festival", "--entity", "Mira Castellan", "--webhook", receiver.url,
+                  "--command", f"cat >> '{out}'; echo >> '{out}'")):
+        proc = run_cli("watchlist", "add", *args, "--db", db)
+        assert proc.returncode == 0, proc.stderr
+    # the bridge story matched already (no alert); now it bursts, and a festival story appears
+    proc = run_cli("ingest", write(tmp_path / "more.jsonl", BURST + FESTIVAL), "--db", db, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "alert [bridge] burst:" in proc.stderr and "coverage" in proc.stderr
+    assert "alert [festival] match:" in proc.stderr and "Corvane" in proc.stderr
+    assert "retrying later" in proc.stderr  # the receiver answered 500 twice
+    assert [s for s, _, _ in receiver.received] == [500, 500]
+    lines = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+    assert [(a["watchlist"], a["condition"]) for a in lines] == [("festival", "match")]
+
+    listed = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
+    assert sorted((a["watchlist"], a["condition"]) for a in listed) == [("bridge", "burst"), ("festival", "match")]
+    assert all(a["pending_deliveries"] == 1 and "HTTP 500" in a["last_error"] for a in listed)
+    due = query(db, "SELECT attempts, next_try > 0 FROM alert_deliveries WHERE delivered_at IS NULL")
+    assert due == [(1, 1), (1, 1)]  # rescheduled, with back-off
+
+    proc = run_cli("alerts", "--deliver", "--wait", "10", "--db", db, env=env)
+    assert proc.returncode == 0 and "2 deliveries made, 0 failed, 0 pending" in proc.stderr
+    got = receiver.delivered()
+    assert sorted((b["watchlist"], b["condition"]) for b in got) == [("bridge", "burst"), ("festival", "match")]
+    bridge = next(b for b in got if b["watchlist"] == "bridge")
+    assert "Tarvik" in bridge["headline"] and bridge["articles"] == 8 and "in 6 h" in bridge["reason"]
+    assert {h for _, _, h in receiver.received} == {str(b["alert"]) for b in got}  # same id on each retry
+
+    # restarts: new articles for both stories, and the same files again, in new processes
+    for name, records in (("later.jsonl", LATER), ("again.jsonl", STREAM)):
+        proc = run_cli("ingest", write(tmp_path / name, records), "--db", db, env=env)
+        assert proc.returncode == 0 and "alert [" not in proc.stderr, proc.stderr
+    assert len(receiver.received) == 4
+    assert len(json.loads(run_cli("alerts", "--json", "--db", db).stdout)) == 2
+    assert len([x for x in out.read_text().splitlines() if x.strip()]) == 1
+
+
+def test_a_new_story_matching_fires_and_an_unreachable_webhook_never_fails_ingest(run_cli, tmp_path):
+    db = tmp_path / "b.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    proc = run_cli("watchlist", "add", "lights", "--query", "lanterns", "--webhook", "http://127.0.0.1:9/none",
+                   "--db", db)
+    assert proc.returncode == 0 and "0 stories match now" in proc.stdout
+    proc = run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["new"] == 1  # stdout stays one JSON summary
+    assert "alert [lights] match:" in proc.stderr and "failed" in proc.stderr
+    assert query(db, "SELECT count(*) FROM articles")[0][0] == len(EARLY) + len(FESTIVAL)
+    (alert,) = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
+    assert alert["pending_deliveries"] == 1 and alert["condition"] == "match"
+    # removing the watchlist drops its pending deliveries
+    assert run_cli("watchlist", "remove", "lights", "--db", db).returncode == 0
+    assert query(db, "SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL")[0][0] == 0

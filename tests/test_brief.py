@@ -1,0 +1,86 @@
+"""`storyline brief` on an invented stream: ranking, bursts, new versus developing, --since-last."""
+
+from __future__ import annotations
+
+import json
+
+from brief_fixtures import LATER, STREAM, write
+
+
+def _brief(run_cli, db, *args: str) -> dict:
+    proc = run_cli("brief", "--db", db, "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _ingest(run_cli, tmp_path, records, name="in.jsonl"):
+    proc = run_cli("ingest", write(tmp_path / name, records), "--db", tmp_path / "b.db")
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "b.db"
+
+
+def test_brief_ranks_by_importance_and_explains_the_burst(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    brief = _brief(run_cli, db, "--since", "48h")
+    heads = [s["headline"] for s in brief["stories"]]
+    assert len(heads) == 3
+    bridge, festival, vote = brief["stories"]
+    assert "Tarvik" in bridge["headline"] and "Corvane" in festival["headline"] and "Salvern" in vote["headline"]
+    # the bridge: most outlets, growing, bursting; it began before the last 24 h, so it is developing
+    assert bridge["status"] == "developing" and festival["status"] == "new" and vote["status"] == "developing"
+    burst = bridge["importance"]["burst"]
+    assert burst["hours"] == 6 and burst["after"] >= 3 * burst["before"]
+    assert "in 6 h" in bridge["why"] and "coverage" in bridge["why"]
+    assert bridge["importance"]["score"] > festival["importance"]["score"] > vote["importance"]["score"]
+    assert len(brief["executive"]) == 3 and brief["executive"][0].startswith(bridge["headline"])
+    assert brief["articles"] == len(STREAM) and brief["outlets"] == 6
+    assert "Coastal Courier" in bridge["new_outlets"]  # first covered the bridge in the last 24 h
+    assert {link["source"] for link in bridge["links"]} and len(bridge["links"]) == 3
+
+
+def test_markdown_brief_reads_like_a_report_and_topic_filters(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    proc = run_cli("brief", "--db", db, "--since", "48h")
+    assert proc.returncode == 0, proc.stderr
+    md = proc.stdout
+    assert md.startswith("# Brief: ")
+    order = [md.index(h) for h in ("## Executive summary", "## New stories", "## Developing stories")]
+    assert order == sorted(order)
+    assert "\n1. " in md and "in 6 h (" in md
+    assert "1 new story, 2 developing" in md
+    topic = _brief(run_cli, db, "--since", "48h", "--topic", "lanterns")
+    assert [s["headline"] for s in topic["stories"]] == [s["headline"] for s in _brief(
+        run_cli, db, "--since", "48h")["stories"] if "Corvane" in s["headline"]]
+    short = _brief(run_cli, db, "--since", "3h")  # only the burst's tail and the festival
+    assert all(s["last_seen"] >= short["start"] for s in short["stories"])
+    assert not any("Salvern" in s["headline"] for s in short["stories"])
+
+
+def test_since_last_reports_only_what_arrived_after_the_last_brief(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    first = _brief(run_cli, db, "--since-last")  # no earlier brief: the last 24 h, said so
+    assert first["previous"] is None and "no earlier brief" in first["note"]
+    again = _brief(run_cli, db, "--since-last")
+    assert again["stories"] == [] and again["previous"] is not None
+    _ingest(run_cli, tmp_path, LATER, "later.jsonl")
+    later = _brief(run_cli, db, "--since-last")
+    assert len(later["stories"]) == 1
+    story = later["stories"][0]
+    assert "Tarvik" in story["headline"] and story["status"] == "developing"
+    assert story["new_articles"] == 2 and story["articles"] == 10
+    assert sorted(story["new_outlets"]) == ["Morning Wire", "Valley Post"]
+    assert "Oskar Lindqvist" in story["new_entities"] and "Edda Holmqvist" not in story["new_entities"]
+    assert later["articles"] == 2
+
+
+def test_brief_to_file_in_html_and_errors(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    proc = run_cli("brief", "--db", db, "--since", "48h", "--format", "html", "--out", tmp_path / "b.html")
+    assert proc.returncode == 0 and proc.stdout == ""
+    html = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "@media print" in html and "Executive summary" in html
+    assert "<script" not in html
+    proc = run_cli("brief", "--db", tmp_path / "missing.db")
+    assert proc.returncode == 1 and "no such store" in proc.stderr
+    proc = run_cli("brief", "--db", db, "--since", "2h", "--since-last")
+    assert proc.returncode == 2 and "not allowed with" in proc.stderr

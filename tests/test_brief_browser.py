@@ -1,0 +1,43 @@
+"""The HTML brief of the demo news in headless Chromium: it renders, reads in order, and prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from serve_server import demo_store
+from test_browser import ARGS, ensure_chromium
+
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def test_html_brief_in_chromium(run_cli, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    db = demo_store(tmp_path)
+    out = tmp_path / "brief.html"
+    proc = run_cli("brief", "--since", "72h", "--format", "html", "--out", out, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=ensure_chromium(), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            page.goto(out.as_uri())
+            assert page.title().startswith("Brief: ")
+            executive = page.locator("#executive li")
+            assert 3 <= executive.count() <= 5
+            stories = page.locator("article.story")
+            assert stories.count() == 10
+            headlines = page.locator("article.story .headline").all_inner_texts()
+            top = executive.first.inner_text().split(" — ")[0]
+            assert top in headlines  # the executive summary leads with a story told below
+            assert page.locator("#new h2").inner_text() == "New stories"
+            assert page.locator("#developing h2").inner_text() == "Developing stories"
+            assert page.locator(".burst").count() >= 1
+            box = stories.first.bounding_box()
+            assert box is not None and box["width"] <= 800  # a readable column
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "brief.png"), clip={"x": 0, "y": 0, "width": 1000, "height": 1400})
+            pdf = page.pdf(format="A4")  # prints: a real PDF with more than one page of news
+            assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
+        finally:
+            browser.close()

@@ -1,0 +1,72 @@
+"""Watchlists: add, list, remove, and which stories a query or an entity matches."""
+
+from __future__ import annotations
+
+import json
+
+from brief_fixtures import STREAM, write
+from conftest import query
+
+
+def _setup(run_cli, tmp_path):
+    db = tmp_path / "w.db"
+    proc = run_cli("ingest", write(tmp_path / "s.jsonl", STREAM), "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    return db
+
+
+def _story(db, article_id):
+    return query(db, "SELECT story FROM articles WHERE id = ?", (article_id,))[0][0]
+
+
+def test_add_list_remove(run_cli, tmp_path):
+    db = _setup(run_cli, tmp_path)
+    proc = run_cli("watchlist", "add", "bridges", "--query", "bridge AND collapse", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 stories match now" in proc.stdout
+    proc = run_cli("watchlist", "add", "people", "--entity", "Mira Castellan", "--command", "cat", "--db", db)
+    assert proc.returncode == 0 and "1 stories match now" in proc.stdout
+    listed = json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)
+    assert [(w["name"], w["query"], w["entity"], w["command"], w["alerts"]) for w in listed] == [
+        ("bridges", "bridge AND collapse", None, None, 0), ("people", None, "Mira Castellan", "cat", 0)]
+    text = run_cli("watchlist", "list", "--db", db).stdout
+    assert "bridges: query 'bridge AND collapse'; 0 alerts" in text
+    assert run_cli("watchlist", "remove", "bridges", "--db", db).returncode == 0
+    assert [w["name"] for w in json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)] == ["people"]
+
+
+def test_mistakes_are_one_line_errors(run_cli, tmp_path):
+    db = _setup(run_cli, tmp_path)
+    cases = [(("add", "x"), "needs --query or --entity"),
+             (("add", "x", "--query", "a", "--webhook", "ftp://h/"), "http(s) URL"),
+             (("remove", "nope"), "no watchlist 'nope'")]
+    for args, message in cases:
+        proc = run_cli("watchlist", *args, "--db", db)
+        assert proc.returncode == 1 and message in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert run_cli("watchlist", "add", "x", "--query", "a", "--db", db).returncode == 0
+    proc = run_cli("watchlist", "add", "x", "--query", "b", "--db", db)
+    assert proc.returncode == 1 and "exists" in proc.stderr
+
+
+def test_matching_by_query_entity_and_both(tmp_path, run_cli):
+    from storyline.alerts.watchlists import Watchlists, matching_stories
+    from storyline.engine import Engine
+
+    db = _setup(run_cli, tmp_path)
+    bridge, vote, festival = _story(db, "brg-0"), _story(db, "vot-1"), _story(db, "fst-0")
+    with Engine(str(db)) as engine:
+        lists = Watchlists(engine.store.db)
+        common = engine.vectorizer.common
+
+        def match(**kw):
+            return matching_stories(lists.add(f"w{len(lists.all())}", **kw), engine.store, common)
+
+        assert match(query="Tarvik OR Salvern") == {bridge, vote}
+        assert match(query="lanterns") == {festival}
+        assert match(entity="Holmqvist") == {bridge}          # a surname finds "Edda Holmqvist"
+        assert match(entity="Piet Anselm") == {vote}
+        assert match(entity="Edda") == {bridge}
+        assert match(entity="Nobody Here") == set()
+        assert match(query="council", entity="Piet Anselm") == {vote}
+        assert match(query="lanterns", entity="Piet Anselm") == set()  # both must match
+        assert matching_stories(lists.get("w0"), engine.store, common, among={vote}) == {vote}

@@ -32,6 +32,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from ..stories.brief import BriefError, build_brief, save_mark
     from ..stories.render_brief import render
     from .main import UsageError, _open_engine
+    from .output import emit
 
     with _open_engine(args.db) as engine:
         try:
@@ -40,14 +41,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         except BriefError as exc:
             raise UsageError(str(exc)) from None
         text = render(brief, args.format)
-        if args.out:
-            try:
-                with open(args.out, "w", encoding="utf-8") as out:
-                    out.write(text)
-            except OSError as exc:
-                raise UsageError(f"{args.out}: cannot write ({exc.strerror})") from None
+        if emit(text, args.out):
             print(f"storyline: brief of {len(brief.stories)} stories written to {args.out}", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
         save_mark(engine.store)
     return 0

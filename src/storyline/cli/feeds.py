@@ -280,6 +280,7 @@ def _feeds_remove(args: argparse.Namespace) -> int:
 
 def _feeds_export(args: argparse.Namespace) -> int:
     from ..ingest.opml import OutlineFeed, write_opml
+    from .output import emit
 
     store, feeds = _feed_store(args.db, create=False)
     try:
@@ -287,15 +288,8 @@ def _feeds_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     doc = write_opml(OutlineFeed(f.url, f.title, f.site, f.category) for f in rows)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as out:
-                out.write(doc)
-        except OSError as exc:
-            raise _usage(f"{args.output}: cannot write ({exc.strerror})") from None
+    if emit(doc, args.output):
         print(f"exported {len(rows):,} feeds to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(doc)
     return 0
 
 

@@ -29,19 +29,38 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    """Make the brief, write it, then move the ``--since-last`` mark (the web's ``/brief`` never does)."""
     from ..stories.brief import BriefError, build_brief, save_mark
     from ..stories.render_brief import render
-    from .main import UsageError, _open_engine
+    from ..stories.vocabulary import stored_vectorizer
+    from .main import UsageError
     from .output import emit
 
-    with _open_engine(args.db) as engine:
+    # The store and the saved vocabulary are all a brief reads: no engine, so no replay of the store.
+    store = _open_store(args.db)
+    try:
         try:
-            brief = build_brief(engine, since=args.since, since_last=args.since_last, topic=args.topic,
-                                limit=args.limit)
+            brief = build_brief(store, stored_vectorizer(store), since=args.since, since_last=args.since_last,
+                                topic=args.topic, limit=args.limit)
         except BriefError as exc:
             raise UsageError(str(exc)) from None
         text = render(brief, args.format)
         if emit(text, args.out):
             print(f"storyline: brief of {len(brief.stories)} stories written to {args.out}", file=sys.stderr)
-        save_mark(engine.store)
+        save_mark(store)
+    finally:
+        store.close()
     return 0
+
+
+def _open_store(db: str | None) -> Any:
+    """The store ``--db`` names; a missing file is a usage error, not a new empty store."""
+    import os
+
+    from ..store.sqlite import default_path, open_store
+    from .main import UsageError
+
+    path = db or default_path()
+    if "://" not in path and not os.path.exists(path):
+        raise UsageError(f"{path}: no such store; run `storyline ingest FILE` or `storyline demo` first")
+    return open_store(path)

@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from .importance import Importance, explain_burst, importance
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import Engine
+    import sqlite3
+
+    from ..store.base import ArticleRow, StoryRow
+    from ..text.features import Vectorizer
 
 MARK_KEY = "brief_mark"
 DEFAULT_SINCE = 24 * 3600.0
@@ -30,6 +33,29 @@ FRESH = 24 * 3600.0
 
 class BriefError(ValueError):
     """A brief cannot be made as asked (e.g. an empty store)."""
+
+
+class BriefStore(Protocol):
+    """What a brief reads from a store: SQLite's connection (``db``) and the usual story reads.
+
+    :class:`storyline.store.sqlite.SQLiteStore` is one; the web server passes a read-only one over its
+    own connection, so a brief never needs an :class:`~storyline.engine.Engine` (whose start-up replays
+    the whole store).
+    """
+
+    db: "sqlite3.Connection"
+
+    def get_state(self, key: str) -> bytes | None: ...
+
+    def latest_time(self) -> float | None: ...
+
+    def story(self, story_id: int) -> "StoryRow | None": ...
+
+    def story_articles(self, story_id: int) -> "list[ArticleRow]": ...
+
+    def resolve(self, story_id: int) -> int: ...
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[int, int, float]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +132,7 @@ class Brief:
         return out
 
 
-def read_mark(store) -> Mark | None:
+def read_mark(store: BriefStore) -> Mark | None:
     """The mark of the last brief saved in the store, if any."""
     raw = store.get_state(MARK_KEY)
     if raw is None:
@@ -115,8 +141,11 @@ def read_mark(store) -> Mark | None:
     return Mark(int(data["seq"]), float(data["clock"]), float(data["made_at"]))
 
 
-def save_mark(store) -> Mark:
-    """Remember now as the last brief (for ``--since-last``); returns the mark."""
+def save_mark(store: BriefStore) -> Mark:
+    """Remember now as the last brief (for ``--since-last``); returns the mark.
+
+    Only ``storyline brief`` calls this: the web's ``/brief`` is a read-only view and never moves the mark.
+    """
     db = store.db
     seq, = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()
     mark = Mark(int(seq), float(store.latest_time() or 0.0), time.time())
@@ -125,19 +154,19 @@ def save_mark(store) -> Mark:
     return mark
 
 
-def build_brief(engine: "Engine", since: float | None = None, since_last: bool = False,
-                topic: str | None = None, limit: int = 10) -> Brief:
-    """Make a brief from an engine's store.
+def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None = None,
+                since_last: bool = False, topic: str | None = None, limit: int = 10) -> Brief:
+    """Make a brief from a store.
 
-    ``since`` (seconds) counts back from the newest article; ``since_last`` starts at the last brief's
-    mark instead (24 h when there is none). ``topic`` keeps the stories a full-text query finds.
+    ``vectorizer`` carries the document frequencies and common words that describing a story needs
+    (:func:`storyline.stories.vocabulary.stored_vectorizer` reads the saved ones). ``since`` (seconds)
+    counts back from the newest article; ``since_last`` starts at the last brief's mark instead (24 h
+    when there is none). ``topic`` keeps the stories a full-text query finds. Nothing is written.
     """
     from .describe import describe, key_entities
 
-    store: Any = engine.store
     if getattr(store, "db", None) is None:
         raise BriefError("briefs need an SQLite store")
-    engine.flush()
     end = store.latest_time()
     if end is None:
         raise BriefError("the store has no dated articles yet; ingest some first")
@@ -192,12 +221,12 @@ def build_brief(engine: "Engine", since: float | None = None, since_last: bool =
         dated = [r for r in rows if r.published is not None]
         weight = importance([float(r.published or 0.0) for r in dated], [r.source for r in dated], stream,
                             start, end)
-        story = describe(srow, rows, engine.vectorizer)
+        story = describe(srow, rows, vectorizer)
         old_sources = {r.source or "unknown outlet" for r in old}
         new_outlets = sorted({r.source or "unknown outlet" for r in fresh} - old_sources) if old else []
         names = tuple(e.name for e in story.entities)
         if old and fresh:
-            before = {e.name for e in key_entities(old, engine.vectorizer.common)}
+            before = {e.name for e in key_entities(old, vectorizer.common)}
             new_names = tuple(n for n in names if n not in before)
         else:
             new_names = ()

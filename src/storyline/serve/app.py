@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import api, pages, queries
+from .priority import Tracked
 from .security import loopback_host
 from .settings import Settings
 from .state import ServerState
@@ -151,5 +152,6 @@ def create_app(settings: Settings) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(Tracked, foreground=state.foreground)
     app.add_middleware(Guard, loopback_only=settings.loopback, on_error=crash)
     return app

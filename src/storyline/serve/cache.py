@@ -30,6 +30,7 @@ from ..model import Entity
 from ..store.base import ArticleRow, StoryRow
 from ..text.features import Vectorizer
 from .db import Readers, open_connection
+from .priority import Foreground
 
 log = logging.getLogger("storyline.serve")
 
@@ -123,8 +124,10 @@ class Descriptions:
     """
 
     def __init__(self, path: str, readers: Readers, memory: int = 4000, budget: float = 0.1,
-                 warm_batch: int = 200, warm_pause: float = 0.05) -> None:
+                 warm_batch: int = 200, warm_pause: float = 0.05, foreground: Foreground | None = None) -> None:
         self.path = path
+        #: Requests in flight; the background pass waits for them between stories.
+        self.foreground = foreground or Foreground()
         self.readers = readers
         self.memory = memory
         self.budget = budget
@@ -346,6 +349,7 @@ class Descriptions:
                 return
             if cached.get(row.id) == row.updated_seq:
                 continue
+            self.foreground.wait_idle(0.5)
             with self._lru_lock:
                 hit = self._lru.get(row.id)
             desc = hit[1] if hit is not None and hit[0] == row.updated_seq else self.describe(conn, row)

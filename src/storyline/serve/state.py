@@ -11,6 +11,7 @@ from ..store.sqlite import SQLiteStore
 from . import queries
 from .cache import Descriptions
 from .db import Readers
+from .priority import Foreground
 from .security import Csrf
 from .settings import Settings
 from .watching import FeedFollower
@@ -29,8 +30,9 @@ class ServerState:
         self.version = __version__
         SQLiteStore(settings.db).close()  # refuse a file that is not a store; bring the schema up to date
         self.readers = Readers(settings.db)
+        self.foreground = Foreground()
         self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
-                                  warm_pause=settings.warm_pause)
+                                  warm_pause=settings.warm_pause, foreground=self.foreground)
         self.writer = Writer(settings.db)
         self.csrf = Csrf()
         self.store_key = _store_key(settings.db)
@@ -54,6 +56,8 @@ class ServerState:
             except Exception:  # noqa: BLE001 - logged; search syncs again on its first use
                 log.exception("search index: sync failed")
 
+        # The first page describes stories with these document frequencies: load them before serving.
+        self.cache.vectorizer(self.readers.get())
         self.cache.start(self.settings.warm)
         if self.settings.watch:
             self.watching = FeedFollower(self.settings, self.writer)

@@ -77,4 +77,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(query=query, type_labels=TYPE_LABELS, type_singular=TYPE_SINGULAR,
                        sparkline=lambda values, label: Markup(charts.sparkline(values, label)),
                        timeline=lambda points: Markup(charts.timeline(points)))
+    # Compile every template now, at start-up: compiling on first use made the first page slow.
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
     return env

@@ -22,6 +22,7 @@ from ..text.tokens import terms
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _SUMMARY_WORDS = 60
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|near|at|outside|across|from|to)\s+")
 #: Big stories are summarised and their names counted from this many articles, evenly spread.
 _SAMPLE = 80
 
@@ -175,10 +176,12 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
     minimum = 2 if len(rows) >= 3 else 1
     ranked = [(name, count) for name, count in ranked if count >= minimum][: limit * 2]
     texts = " ".join(r.title + " " + r.text[:1500] for r in originals[:40])
+    # What follows each place preposition, scanned once (a pattern per name cost a compile per name).
+    after = [texts[m.end():m.end() + 80] for m in _PLACE_PREPOSITION.finditer(texts)]
     out = []
     for name, count in ranked:
         kind = kinds.get(name) or entity_type(name, common)
-        if kind == "other" and re.search(r"\b(?:in|near|at|outside|across|from|to)\s+" + re.escape(name) + r"\b", texts):
+        if kind == "other" and any(_starts_word(a, name) for a in after):
             kind = "place"  # "fighting in Veszmark": unknown names after a place preposition are places
         out.append(Entity(name, kind, count))
     return tuple(e for e in out if e.type != "other" or e.count >= 2)[:limit]
@@ -256,3 +259,12 @@ def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) 
         timeline=timeline(rows),
         coverage=coverage(rows),
     )
+
+
+def _starts_word(text: str, word: str) -> bool:
+    """``text`` begins with ``word`` as a whole word.
+
+    >>> _starts_word("Veszmark on Sunday", "Veszmark"), _starts_word("Veszmarkers", "Veszmark")
+    (True, False)
+    """
+    return text.startswith(word) and (len(text) == len(word) or not (text[len(word)].isalnum() or text[len(word)] == "_"))

@@ -58,7 +58,7 @@ class Engine:
         if store is None:
             store = SQLiteStore(":memory:")
         elif isinstance(store, str):
-            from .store.sqlite import open_store
+            from .store.open import open_store
 
             store = open_store(store)
         self.store: Store = store
@@ -72,6 +72,7 @@ class Engine:
         self._merges: list[tuple[int, int]] = []
         self._seq = 0
         self.written = 0
+        self._writing = False  # holding the store's writer lock (taken by add, released by flush)
         self._restore()
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -87,8 +88,25 @@ class Engine:
         self.flush()
         self.store.close()
 
-    def _restore(self) -> None:
-        """Rebuild memory from the store: document frequencies, story vectors, duplicate keys."""
+    def _catch_up(self) -> None:
+        """Take the store's writer lock, then learn what other processes stored since we last looked:
+        so that no two processes sharing a store keep one article twice or open two stories for one event."""
+        last = self.store.begin_write()
+        self._writing = True
+        if last <= self._seq:
+            return
+        rows = list(self.store.replay(after=self._seq))
+        if any('"merged"' in row.why for row in rows):  # their merges moved stories we hold: start afresh
+            self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
+            self.clusterer = OnlineClusterer(self.config)
+            self.near = NearDuplicates(self.config.near_duplicate)
+            self._known = _Known()
+            rows = None
+        self._restore(rows)
+
+    def _restore(self, rows: Iterable[ArticleRow] | None = None) -> None:
+        """Rebuild memory from the store (or add ``rows`` to it): document frequencies, story vectors,
+        duplicate keys."""
         blob = self.store.get_state(_STATE_KEY)
         if blob is not None:
             state = json.loads(zlib.decompress(blob))
@@ -96,7 +114,7 @@ class Engine:
             self.vectorizer.df = Counter(state["df"])
             self.vectorizer.common = set(state["common"])
         next_story = self.store.get_state(_NEXT_KEY)
-        for row in self.store.replay():
+        for row in self.store.replay() if rows is None else rows:
             f, sk = _decode_features(row.features)
             self.clusterer.restore(row.story, f, row.published, row.kind == "copy")
             self._remember(row.seq, row.id, row.canonical_url, row.text_key, row.source, row.story)
@@ -110,10 +128,14 @@ class Engine:
     def flush(self) -> None:
         """Write pending articles, merges and engine state in one transaction."""
         if not self._pending and not self._merges:
+            if self._writing:
+                self._writing = False
+                self.store.end_write()
             return
         v = self.vectorizer
         state = json.dumps({"documents": v.documents, "df": v.df, "common": sorted(v.common)},
                            separators=(",", ":"))
+        self._writing = False  # write_batch releases the writer lock
         self.store.write_batch(self._pending, self._merges, {
             _STATE_KEY: zlib.compress(state.encode("utf-8"), 1),
             _NEXT_KEY: str(self.clusterer.next_id).encode(),
@@ -142,6 +164,8 @@ class Engine:
 
     def add(self, article: Article) -> Assignment:
         """Place one article: a duplicate, a copy of an earlier one, or a member of the best story."""
+        if not self._writing:
+            self._catch_up()
         known = self._known
         canon = canonical_url(article.url) if article.url else None
         key = text_key(article.title, article.text)

@@ -47,6 +47,14 @@ class StoryRow:
 class Store(Protocol):
     """What the engine needs from a backend. All writes of one batch are atomic."""
 
+    def begin_write(self) -> int:
+        """Before deciding where new articles go: take the backend's writer lock, if it has one (so
+        processes sharing a store take turns), and return the last article ``seq`` stored by anyone.
+        ``write_batch`` or ``end_write`` releases the lock."""
+
+    def end_write(self) -> None:
+        """Release the writer lock without writing."""
+
     def get_state(self, key: str) -> bytes | None:
         """A blob of engine state saved under ``key``."""
 
@@ -54,8 +62,9 @@ class Store(Protocol):
                     state: dict[str, bytes]) -> None:
         """Insert articles, apply story merges ``(gone, kept)``, save state, refresh counters: atomically."""
 
-    def replay(self) -> Iterator[ArticleRow]:
-        """Every stored article in arrival order (to rebuild the engine's memory)."""
+    def replay(self, after: int = 0) -> Iterator[ArticleRow]:
+        """Every stored article with ``seq > after`` in arrival order (to rebuild or update the engine's
+        memory)."""
 
     def article(self, article_id: str) -> ArticleRow | None:
         """One article by id."""

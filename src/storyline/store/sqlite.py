@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .base import ArticleRow, StoryRow, chunks
+from .errors import StoreError
 
 DEFAULT_DB = "storyline.db"
 
@@ -128,10 +129,6 @@ _ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source
                     "text_key, score, why, features")
 
 
-class StoreError(RuntimeError):
-    """The store cannot be opened or used (e.g. not a storyline database, or a newer schema)."""
-
-
 def default_path() -> str:
     """``$STORYLINE_DB`` if set, else ``./storyline.db``."""
     return os.environ.get("STORYLINE_DB") or DEFAULT_DB
@@ -227,8 +224,15 @@ class SQLiteStore:
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def replay(self) -> Iterator[ArticleRow]:
-        cursor = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY seq")
+    def begin_write(self) -> int:
+        """The last article ``seq`` stored. (No lock: an SQLite store has one writing process at a time.)"""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+    def end_write(self) -> None:
+        """Nothing to release (see :meth:`begin_write`)."""
+
+    def replay(self, after: int = 0) -> Iterator[ArticleRow]:
+        cursor = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq", (after,))
         for row in cursor:
             yield ArticleRow(*row)
 
@@ -337,12 +341,9 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def open_store(url: str | None = None) -> SQLiteStore:
-    """The store a ``--db`` value names: a path (or ``sqlite:///path``); default ``$STORYLINE_DB``."""
-    target = url or default_path()
-    if target.startswith("sqlite:///"):
-        target = target[len("sqlite:///"):]
-    elif "://" in target:
-        scheme = target.split("://", 1)[0]
-        raise StoreError(f"{target}: the {scheme} backend is not available yet (only SQLite files)")
-    return SQLiteStore(target)
+def open_store(url: str | None = None):
+    """The store a ``--db`` value names, of whichever backend: see :func:`storyline.store.open.open_store`
+    (kept here for the callers that import it from this module)."""
+    from .open import open_store as dispatch
+
+    return dispatch(url)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from stores import pg_server, store_target  # noqa: F401 - fixtures: a test server, a store per backend
 
 #: 2026-11-20T07:42:00Z, the clock of the handcrafted stream.
 T0 = 1795160520

@@ -87,8 +87,8 @@ def test_a_newer_schema_is_refused(tmp_path):
 def test_missing_folder_and_unknown_backend(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         SQLiteStore(tmp_path / "no" / "such" / "folder.db")
-    with pytest.raises(StoreError, match="postgres"):
-        open_store("postgres://localhost/news")
+    with pytest.raises(StoreError, match="mysql"):
+        open_store("mysql://localhost/news")
     store = open_store(f"sqlite:///{tmp_path / 'url.db'}")
     assert store.path == str(tmp_path / "url.db")
     store.close()

@@ -1,0 +1,224 @@
+"""The store contract on both backends: each test runs on SQLite and on a real PostgreSQL server.
+
+Versioned schema, refusal of foreign and newer databases, counters that match the articles, merges,
+full-text search, catching up with another writer, and the CLI end to end (ingest, stories, show, why).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EVENTS, STREAM, by_event, error_lines, write_jsonl
+from stores import is_pg, sql
+
+from storyline import Article, Config, Engine
+from storyline.store import StoreError, open_store
+from storyline.store import postgres as pg_store
+from storyline.store import sqlite as sqlite_store
+
+
+def migrations(target: str) -> list[str]:
+    return pg_store.MIGRATIONS if is_pg(target) else sqlite_store.MIGRATIONS
+
+
+def live_story(target: str, article_id: str) -> int:
+    (story,), = sql(target, "SELECT story FROM articles WHERE id = ?", (article_id,))
+    while True:
+        row = sql(target, "SELECT merged_into FROM stories WHERE id = ?", (story,))
+        if not row or row[0][0] is None:
+            return story
+        story = row[0][0]
+
+
+@pytest.fixture
+def ingested(store_target, run_cli, tmp_path) -> str:
+    """A store holding STREAM, ingested by the CLI."""
+    src = write_jsonl(tmp_path / "stream.jsonl", STREAM, labels=False)
+    proc = run_cli("ingest", src, "--db", store_target)
+    assert proc.returncode == 0, proc.stderr
+    return store_target
+
+
+def test_a_new_store_is_versioned_and_reopens_with_its_data(store_target):
+    with Engine(store_target) as engine:
+        engine.add(Article(id="a", title="Olsk fair opens"))
+    store = open_store(store_target)
+    try:
+        assert store.schema_version == len(migrations(store_target)) >= 1
+        assert store.counts() == {"articles": 1, "stories": 1}
+        assert store.article("a").title == "Olsk fair opens"
+    finally:
+        store.close()
+
+
+def test_a_newer_schema_is_refused(store_target):
+    open_store(store_target).close()
+    newer = len(migrations(store_target)) + 1
+    if is_pg(store_target):
+        import psycopg
+
+        with psycopg.connect(store_target, autocommit=True) as conn:
+            conn.execute("UPDATE storyline_schema SET version = %s", (newer,))
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(store_target)
+        con.execute(f"PRAGMA user_version = {newer}")
+        con.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(store_target)
+
+
+def test_a_foreign_database_is_refused_and_left_alone(store_target):
+    if is_pg(store_target):
+        import psycopg
+
+        with psycopg.connect(store_target, autocommit=True) as conn:
+            conn.execute("CREATE TABLE invoices (n INTEGER)")
+            conn.execute("INSERT INTO invoices VALUES (1)")
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(store_target)
+        con.execute("CREATE TABLE invoices (n INTEGER)")
+        con.execute("INSERT INTO invoices VALUES (1)")
+        con.commit()
+        con.close()
+    with pytest.raises(StoreError, match="not a storyline"):
+        open_store(store_target)
+    with pytest.raises(StoreError):
+        Engine(store_target)
+    assert sql(store_target, "SELECT n FROM invoices") == [(1,)]
+
+
+def test_story_counters_match_the_articles(ingested):
+    stories = sql(ingested, "SELECT id, articles, outlets, first_seen, last_seen FROM stories "
+                            "WHERE merged_into IS NULL AND articles > 0")
+    actual = {r[0]: tuple(r[1:]) for r in sql(
+        ingested, "SELECT story, count(*), count(DISTINCT coalesce(source, '')), min(published), "
+                  "max(published) FROM articles GROUP BY story")}
+    assert {r[0]: tuple(r[1:]) for r in stories} == actual
+    assert sum(r[1] for r in stories) == len(STREAM)
+    assert sql(ingested, "SELECT count(*) FROM articles WHERE story NOT IN (SELECT id FROM stories)") == [(0,)]
+
+
+def test_cli_end_to_end_each_event_is_one_story(ingested, run_cli, tmp_path):
+    for event, records in by_event().items():
+        assert len({live_story(ingested, r["id"]) for r in records}) == 1, event
+    assert len({live_story(ingested, r["id"]) for r in STREAM}) == len(EVENTS)
+    listed = run_cli("stories", "--db", ingested, "--json")
+    assert listed.returncode == 0, listed.stderr
+    stories = json.loads(listed.stdout)
+    assert len(stories) == len(EVENTS) and sum(s["articles"] for s in stories) == len(STREAM)
+    flood = live_story(ingested, "fld-1")
+    shown = json.loads(run_cli("show", str(flood), "--db", ingested, "--json").stdout)
+    assert shown["id"] == flood and "Seline" in shown["headline"]
+    why = json.loads(run_cli("why", "fld-2", "--db", ingested, "--json").stdout)
+    assert why["story"] == flood and why["kind"] == "joined"
+    # Ingesting again changes nothing: every article is recognised.
+    src = write_jsonl(tmp_path / "again.jsonl", STREAM, labels=False)
+    again = json.loads(run_cli("ingest", src, "--db", ingested, "--json").stdout.strip().splitlines()[-1])
+    assert again["duplicate"] == len(STREAM) and again["stored_articles"] == len(STREAM)
+
+
+def test_both_backends_make_the_same_stories(ingested, tmp_path, run_cli):
+    reference = str(tmp_path / "reference.db")
+    if ingested == reference:
+        return
+    src = write_jsonl(tmp_path / "ref.jsonl", STREAM, labels=False)
+    assert run_cli("ingest", src, "--db", reference).returncode == 0
+    columns = "SELECT id, seq, story, kind, copy_of, why FROM articles ORDER BY seq"
+    assert sql(ingested, columns) == sql(reference, columns)
+
+
+def test_merges_keep_articles_pointing_at_live_stories(store_target):
+    eager = Config().with_overrides({"merge_threshold": 0.0})
+    with Engine(store_target, eager) as engine:
+        a = engine.add(Article(id="m1", title="Brannock dam cracks after storm", published=0.0))
+        b = engine.add(Article(id="m2", title="Quillon ferry halted by storm", published=60.0))
+        c = engine.add(Article(id="m3", title="Storm cracks Brannock dam and halts Quillon ferry", published=120.0))
+        assert a.story_id != b.story_id and c.merged
+        (gone,) = c.merged
+        kept = c.story_id
+        story = engine.story(gone)
+        assert story.id == kept and story.articles == 3
+    live = {r[0] for r in sql(store_target, "SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0")}
+    pointed = {r[0] for r in sql(store_target, "SELECT DISTINCT story FROM articles")}
+    assert pointed == live == {kept}
+    assert sql(store_target, "SELECT merged_into FROM stories WHERE id = ?", (gone,)) == [(kept,)]
+    store = open_store(store_target)
+    try:
+        assert store.resolve(gone) == kept and [r.id for r in store.story_articles(gone)] == ["m1", "m2", "m3"]
+    finally:
+        store.close()
+
+
+def test_full_text_search_finds_words_and_tolerates_bad_queries(store_target):
+    with Engine(store_target) as engine:
+        engine.add(Article(id="q1", title="Quake hits Qeshm island", text="An earthquake struck near Dargahan.",
+                           published=0.0))
+        engine.add(Article(id="f1", title="Flood closes ports", text="Rain closed the ports of Dunmere.",
+                           published=0.0))
+        engine.flush()
+        store = engine.store
+        hits = store.search("dargahan")
+        assert [seq for seq, _, _ in hits] == [1] and hits[0][1] == engine.story_of("q1")
+        engine.add(Article(id="f2", title="Dunmere ports reopen", text="Barges moved again.", published=9.0))
+        engine.flush()
+        assert {seq for seq, _, _ in store.search("dunmere")} == {2, 3}
+        assert {seq for seq, _, _ in store.search("Qeshm OR barges")} == {1, 3}
+        assert store.search('"unbalanced') == []
+        ranks = [rank for _, _, rank in store.search("dunmere ports")]
+        assert ranks == sorted(ranks)  # best (lowest) first on both backends
+
+
+def test_a_second_engine_catches_up_with_what_another_wrote(store_target):
+    """Two writers on one store: the later one sees the earlier one's articles before deciding."""
+    first = Engine(store_target)
+    second = Engine(store_target)  # opened before the first writes anything
+    try:
+        a = first.add(Article(id="s1", title="Seline River flood closes Dunmere ports", source="River Times",
+                              published=0.0))
+        first.flush()
+        again = second.add(Article(id="s1", title="Seline River flood closes Dunmere ports", published=0.0))
+        joined = second.add(Article(id="s2", title="Dunmere ports stay shut as Seline River flood rises",
+                                    source="Harbor Gazette", published=60.0))
+        second.flush()
+        assert again.kind == "duplicate" and again.story_id == a.story_id
+        assert joined.kind == "joined" and joined.story_id == a.story_id
+        third = first.add(Article(id="s3", title="Seline River flood crest nears Dunmere ports", published=90.0))
+        assert third.story_id == a.story_id and first.store.counts() == {"articles": 2, "stories": 1}
+        first.flush()
+    finally:
+        first.close()
+        second.close()
+    assert sql(store_target, "SELECT seq, id FROM articles ORDER BY seq") == [(1, "s1"), (2, "s2"), (3, "s3")]
+
+
+def test_replay_after_a_seq(store_target):
+    with Engine(store_target) as engine:
+        engine.add_many([Article(id=f"r{i}", title=f"Item {i} of the Olsk fair") for i in range(5)])
+    store = open_store(store_target)
+    try:
+        assert [r.id for r in store.replay(after=3)] == ["r3", "r4"]
+        assert store.begin_write() == 5
+        store.end_write()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("command", [["stories"], ["show", "1"], ["ingest", "-"]])
+def test_a_dead_server_is_one_clear_line(run_cli, command):
+    url = "postgresql://news:s3cret@127.0.0.1:9/news"  # the discard port: nothing listens there
+    proc = run_cli(*command, "--db", url, input='{"title": "Olsk fair opens"}\n')
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "s3cret" not in proc.stderr
+    (line,) = error_lines(proc.stderr)
+    assert "cannot connect to PostgreSQL" in line and "news:***@127.0.0.1:9/news" in line
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(StoreError, match="unknown store backend 'mysql'"):
+        open_store("mysql://localhost/news")

@@ -1,0 +1,33 @@
+"""Writing a stitched backfill into a store, through the ordinary :class:`Store` protocol.
+
+The rows already carry their final story, so they go in with ``write_batch`` and no merges, in
+batches (each one atomic, as the engine writes). The store must be empty: a backfill builds a store,
+it does not extend one (``storyline ingest`` continues from it afterwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..store.base import ArticleRow, Store
+
+
+class StoreNotEmpty(ValueError):
+    """The target store already holds articles."""
+
+
+def write_rows(store: Store, rows: Sequence[ArticleRow], batch: int = 5000,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write ``rows`` (seq 1, 2, ...) into an empty ``store``; returns how many were written."""
+    held = store.counts()["articles"]
+    if held:
+        raise StoreNotEmpty(f"the store already holds {held:,} articles; backfill writes into a new, empty "
+                            "store (use `storyline ingest` to add to an existing one)")
+    written = 0
+    for i in range(0, len(rows), batch):
+        part = rows[i : i + batch]
+        store.write_batch(part, (), {})
+        written += len(part)
+        if progress is not None:
+            progress(written)
+    return written

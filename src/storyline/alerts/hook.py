@@ -1,4 +1,8 @@
-"""The one call ``ingest`` and each ``watch`` round make after their articles are committed."""
+"""The one call ``ingest`` and each ``watch`` round make after their articles are committed.
+
+The web server does the same on a thread of its own (:mod:`storyline.serve.alerting`), so a request
+never waits for a webhook.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def after_ingest(engine, quiet: bool = False) -> int:
         from .delivery import deliver_due
         from .rules import evaluate
 
-        fired = evaluate(engine)
+        fired = evaluate(engine.store, engine.vectorizer.common)
         deliver_due(db, log=(lambda line: None) if quiet else None)
         return len(fired)
     except Exception as exc:  # noqa: BLE001 - reported, never fatal to the ingest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .watchlists import Watchlist, Watchlists, matching_stories
@@ -46,12 +47,16 @@ def baseline(store, watchlist: Watchlist, common=()) -> int:
     return len(matched)
 
 
-def evaluate(engine) -> list[Alert]:
-    """Fire the alerts due after an ingest; queue their deliveries; returns the new alerts."""
+def evaluate(store, common: Iterable[str] = ()) -> list[Alert]:
+    """Fire the alerts due after an ingest; queue their deliveries; returns the new alerts.
+
+    ``store`` is an SQLite store (the CLI passes its engine's, the web server its writer's); ``common``
+    the words seen in lower case, which tell names from ordinary words when matching entities.
+    """
     from ..stories.describe import headline_and_centre
     from ..stories.importance import explain_burst, find_burst
 
-    store = engine.store
+    common = frozenset(common)
     db = store.db
     lists = Watchlists(db)
     watched = lists.all()
@@ -66,7 +71,7 @@ def evaluate(engine) -> list[Alert]:
             continue
         touched = {r[0] for r in db.execute("SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 "
                                             "AND updated_seq > ?", (wl.checked_seq,))}
-        matched = matching_stories(wl, store, engine.vectorizer.common, touched) if touched else set()
+        matched = matching_stories(wl, store, common, touched) if touched else set()
         for story in sorted(matched):
             rows = store.story_articles(story)
             if not rows:

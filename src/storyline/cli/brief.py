@@ -57,7 +57,8 @@ def _open_store(db: str | None) -> Any:
     """The store ``--db`` names; a missing file is a usage error, not a new empty store."""
     import os
 
-    from ..store.sqlite import default_path, open_store
+    from ..store.open import open_store
+    from ..store.sqlite import default_path
     from .main import UsageError
 
     path = db or default_path()

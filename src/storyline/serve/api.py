@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from ..cli.render import iso
-from . import queries
+from . import queries, watchlists
+from .briefs import BriefError, request as brief_request
 from .queries import Card, NotFound
 from .schemas import (EntitiesOut, EntityPageOut, ErrorOut, IngestOut, SearchOut, StatsOut, StoryListOut,
-                      StoryOut, ArticleOut)
+                      StoryOut, ArticleOut, WatchlistPageOut, WatchlistsOut)
 from .security import bearer, safe_url, token_ok
 from .state import ServerState
 from .writer import MAX_BATCH
@@ -72,6 +73,19 @@ def list_json(listing: queries.StoryList, path: str, extra: dict[str, str]) -> d
     return {"stories": [card_json(c) for c in listing.cards], "window": listing.window, "sort": listing.sort,
             "entity": listing.entity, "page": listing.page, "next": nxt, "clock": iso(listing.clock.now),
             "archive": listing.clock.archive}
+
+
+def watchlist_url(name: str) -> str:
+    return "/api/watchlists/" + quote(name, safe="")
+
+
+def watchlist_json(w: watchlists.WatchlistInfo) -> dict[str, object]:
+    """A watchlist: what it follows and its counts; whether alerts go to a webhook or command, not where."""
+    slug = quote(w.name, safe="")
+    return {"name": w.name, "query": w.query, "entity": w.entity, "follows": w.follows, "webhook": w.webhook,
+            "command": w.command, "created_at": iso(w.created_at), "stories": w.stories, "alerts": w.alerts,
+            "pending": w.pending, "url": watchlist_url(w.name), "page": f"/watchlists/{slug}",
+            "feed": f"/feeds/watchlists/{slug}.atom"}
 
 
 def router(state: ServerState) -> APIRouter:
@@ -151,6 +165,42 @@ def router(state: ServerState) -> APIRouter:
                 "stories": [card_json(c) for c in page.list.cards], "next": nxt,
                 "complete": state.cache.status.swept}
 
+    @api.get("/brief", response_model=None, responses=_NOT_FOUND,
+             summary="A brief: the biggest developments of a period")
+    def brief(since: str = Query("24h", max_length=20, description="the period, counted back from the newest "
+                                 "article (30m, 24h, 3d, 2w), or last: since the last storyline brief"),
+              topic: str | None = Query(None, max_length=500, description="only stories a full-text query finds"),
+              limit: int = Query(10, ge=1, le=50, description="at most this many stories")) -> dict[str, object]:
+        """The same JSON as ``storyline brief --format json``: an executive summary, then the stories of
+        the period ranked by importance, new and developing ones told apart, with bursts explained and
+        what is new in each. Read-only: unlike the CLI, it never moves the ``--since-last`` mark."""
+        try:
+            made = state.briefs.make(state.readers.get(), brief_request(since, topic, limit))
+        except BriefError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return made.to_json()
+
+    @api.get("/watchlists", response_model=WatchlistsOut, summary="Watchlists (added with storyline watchlist add)")
+    def watchlist_list() -> dict[str, object]:
+        """Every watchlist: what it follows, how many stories it matched and how many alerts it fired."""
+        return {"watchlists": [watchlist_json(w) for w in watchlists.all_watchlists(state.readers.get())]}
+
+    @api.get("/watchlists/{name:path}", response_model=WatchlistPageOut, responses=_NOT_FOUND,
+             summary="The stories a watchlist matched")
+    def watchlist(name: str, cursor: str | None = None, limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
+        """A watchlist's matching stories, most recently active first, and the alerts it fired last."""
+        try:
+            page = watchlists.watchlist_page(state.readers.get(), state.cache, name, cursor, limit)
+        except NotFound:
+            raise HTTPException(404, f"no watchlist {name!r}") from None
+        nxt = None
+        if page.list.next_cursor:
+            nxt = watchlist_url(name) + "?" + urlencode({"cursor": page.list.next_cursor, "limit": limit})
+        return {"watchlist": watchlist_json(page.info), "stories": [card_json(c) for c in page.list.cards],
+                "next": nxt, "alerts": [{"id": a.id, "story": a.story, "condition": a.condition, "reason": a.reason,
+                                         "headline": a.headline, "fired_at": iso(a.fired_at),
+                                         "page": f"/story/{a.story}"} for a in page.alerts]}
+
     @api.get("/stats", response_model=StatsOut, summary="Counts, clock and background progress")
     def stats() -> dict[str, object]:
         s = queries.stats(state.readers.get())
@@ -194,6 +244,8 @@ def router(state: ServerState) -> APIRouter:
         from starlette.concurrency import run_in_threadpool
 
         report = await run_in_threadpool(state.writer.ingest, items)
+        if report.accepted:
+            state.alerts.notify()  # watchlists are checked, and webhooks sent, on the alert thread
         accepted = [{"index": a.index, "id": a.id, "status": a.status, "story": a.story} for a in report.accepted]
         rejected = [{"index": r.index, "field": r.field, "reason": r.reason} for r in report.rejected]
         if rejected:

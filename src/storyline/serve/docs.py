@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 EXAMPLES = {"/api/stories": "/api/stories?limit=3", "/api/search": "/api/search?q=flood",
-            "/api/entities": "/api/entities?limit=10", "/api/stats": "/api/stats"}
+            "/api/entities": "/api/entities?limit=10", "/api/stats": "/api/stats",
+            "/api/brief": "/api/brief?since=24h", "/api/watchlists": "/api/watchlists"}
 
 
 def type_name(schema: dict[str, Any]) -> str:
@@ -21,6 +22,8 @@ def type_name(schema: dict[str, Any]) -> str:
     >>> type_name({"type": "array", "items": {"$ref": "#/c/s/Hit"}}), type_name({"enum": ["a", "b"]})
     ('array of Hit', 'a | b')
     """
+    if not isinstance(schema, dict):  # e.g. ``additionalProperties: true``
+        return "any"
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
     if "enum" in schema:

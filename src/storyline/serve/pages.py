@@ -8,9 +8,11 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
-from . import docs, feeds, queries
-from .api import entity_url
+from . import docs, feeds, queries, watchlists
+from .api import entity_url, watchlist_url
+from .briefs import BriefError, request as brief_request
 from .queries import NotFound
 from .security import CSRF_COOKIE, CSRF_FIELD, same_origin, token_ok
 from .state import ServerState
@@ -109,6 +111,42 @@ def router(state: ServerState) -> APIRouter:
             raise PageError(404, "No such article", "There is no article with that id in this store.") from None
         return RedirectResponse(f"/story/{view.story}#a-{quote(view.row.id, safe='')}", 303)
 
+    # -- the brief and watchlists -------------------------------------------------------------------
+
+    @pages.get("/brief", response_class=HTMLResponse)
+    def brief(since: str = Query("24h", max_length=20), topic: str | None = Query(None, max_length=500),
+              limit: int = Query(10, ge=1, le=50)) -> HTMLResponse:
+        from ..stories.render_brief import html_fragment, title
+
+        ask = brief_request(since, topic, limit)
+        try:
+            made = state.briefs.make(state.readers.get(), ask)
+        except BriefError as exc:
+            raise PageError(404, "No brief yet", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        # The fragment escapes every text itself (it is the CLI's HTML brief, without its page).
+        body = Markup(html_fragment(made, story_href=lambda story_id: f"/story/{story_id}"))
+        since_value = "last" if ask.since_last else (since or "24h").strip().lower()
+        return render("brief.html", body=body, title=title(made), since=since_value, topic=ask.topic or "",
+                      nav="brief", api_url=query("/api/brief", since=since_value, topic=ask.topic,
+                                                 limit=limit if limit != 10 else None),
+                      choices=_BRIEF_PERIODS)
+
+    @pages.get("/watchlists", response_class=HTMLResponse)
+    def watchlist_list() -> HTMLResponse:
+        return render("watchlists.html", lists=watchlists.all_watchlists(state.readers.get()), nav="watchlists")
+
+    @pages.get("/watchlists/{name:path}", response_class=HTMLResponse)
+    def watchlist(name: str, cursor: str | None = None) -> HTMLResponse:
+        try:
+            page = watchlists.watchlist_page(state.readers.get(), state.cache, name, cursor, state.settings.page_size)
+        except NotFound:
+            raise PageError(404, "No such watchlist", f"There is no watchlist “{name}”. "
+                            "Add one with `storyline watchlist add`.") from None
+        slug = quote(name, safe="")
+        next_url = query(f"/watchlists/{slug}", cursor=page.list.next_cursor) if page.list.next_cursor else None
+        return render("watchlist.html", w=page, clock=page.list.clock, next_url=next_url, nav="watchlists",
+                      api_url=watchlist_url(name), feed_url=f"/feeds/watchlists/{slug}.atom")
+
     # -- the add form (the one form that writes) ----------------------------------------------------
 
     def add_page(request: Request, status: int = 200, errors: list[tuple[str | None, str]] | None = None,
@@ -148,6 +186,8 @@ def router(state: ServerState) -> APIRouter:
 
         record = {k: v for k, v in values.items() if v}
         report = await run_in_threadpool(state.writer.ingest, [record])
+        if report.accepted:
+            state.alerts.notify()
         if report.rejected:
             return add_page(request, 422, [(r.field, r.reason) for r in report.rejected], values)
         done = report.accepted[0]
@@ -192,7 +232,22 @@ def router(state: ServerState) -> APIRouter:
         return feed_response(request, "search:" + q, f"storyline: {q}", query("/search", q=q), cards,
                              f"Stories matching “{q}”, most recently active first.")
 
+    @pages.get("/feeds/watchlists/{name:path}.atom")
+    def watchlist_feed(request: Request, name: str) -> Response:
+        try:
+            page = watchlists.watchlist_page(state.readers.get(), state.cache, name, None, _FEED_SIZE)
+        except NotFound:
+            raise PageError(404, "No such watchlist", f"There is no watchlist “{name}”.") from None
+        return feed_response(request, "watchlist:" + name, f"storyline: watchlist {name}",
+                             "/watchlists/" + quote(name, safe=""), page.list.cards,
+                             f"Stories matching {page.info.follows}, most recently active first.")
+
     return pages
+
+
+#: The periods the brief page offers (any duration works in the address).
+_BRIEF_PERIODS = [("6h", "6 hours"), ("24h", "24 hours"), ("3d", "3 days"), ("7d", "7 days"),
+                  ("last", "since the last CLI brief")]
 
 
 def parse_form(body: bytes) -> dict[str, str]:

@@ -177,3 +177,40 @@ class IngestOut(BaseModel):
 
 class ErrorOut(BaseModel):
     error: str
+
+
+class WatchlistOut(BaseModel):
+    name: str
+    query: str | None = Field(description="full-text query (FTS5 syntax), if any")
+    entity: str | None = Field(description="a person, place or organisation, if any")
+    follows: str = Field(description="the query and/or entity in words")
+    webhook: bool = Field(description="whether alerts are POSTed to a webhook (its URL is never shown)")
+    command: bool = Field(description="whether alerts are piped to a command (never shown)")
+    created_at: str | None
+    stories: int = Field(description="live stories it matched")
+    alerts: int = Field(description="alerts it fired (matches when it was added are not alerts)")
+    pending: bool = Field(description="newer articles are still to be checked against it")
+    url: str = Field(description="the watchlist's API resource")
+    page: str = Field(description="its web page")
+    feed: str = Field(description="its Atom feed")
+
+
+class WatchlistsOut(BaseModel):
+    watchlists: list[WatchlistOut]
+
+
+class AlertOut(BaseModel):
+    id: int
+    story: int
+    condition: str = Field(description="match (the story newly matched) or burst (its coverage burst)")
+    reason: str
+    headline: str
+    fired_at: str | None
+    page: str
+
+
+class WatchlistPageOut(BaseModel):
+    watchlist: WatchlistOut
+    stories: list[StoryCardOut] = Field(description="matching stories, most recently active first")
+    next: str | None = Field(description="URL of the next page, if any")
+    alerts: list[AlertOut] = Field(description="the latest alerts it fired, newest first")

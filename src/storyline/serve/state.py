@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..store.sqlite import SQLiteStore
 from . import queries
+from .alerting import Alerter
+from .briefs import Briefs
 from .cache import Descriptions
 from .db import Readers
 from .priority import Foreground
@@ -34,6 +36,9 @@ class ServerState:
         self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
                                   warm_pause=settings.warm_pause, foreground=self.foreground)
         self.writer = Writer(settings.db)
+        self.briefs = Briefs(settings.db, self.writer.sync_search)
+        #: Watchlists checked and webhooks sent after every write, on a thread of their own.
+        self.alerts = Alerter(settings.db, self.writer)
         self.csrf = Csrf()
         self.store_key = _store_key(settings.db)
         self._thread: threading.Thread | None = None
@@ -59,8 +64,9 @@ class ServerState:
         # The first page describes stories with these document frequencies: load them before serving.
         self.cache.vectorizer(self.readers.get())
         self.cache.start(self.settings.warm)
+        self.alerts.start()
         if self.settings.watch:
-            self.watching = FeedFollower(self.settings, self.writer)
+            self.watching = FeedFollower(self.settings, self.writer, on_added=self.alerts.notify)
             self.watching.start()
 
         self._thread = threading.Thread(target=run, name="storyline-start", daemon=True)
@@ -70,6 +76,7 @@ class ServerState:
         """Stop background work and close every connection."""
         if self.watching is not None:
             self.watching.stop()
+        self.alerts.stop()
         if self._thread is not None:
             self._thread.join(10)
         self.cache.stop()

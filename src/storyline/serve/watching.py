@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .settings import Settings
@@ -25,9 +25,11 @@ log = logging.getLogger("storyline.serve")
 class FeedFollower:
     """Runs :meth:`storyline.ingest.watch.Watcher.run_forever` on a daemon thread until stopped."""
 
-    def __init__(self, settings: Settings, writer: Writer) -> None:
+    def __init__(self, settings: Settings, writer: Writer, on_added: Callable[[], None] | None = None) -> None:
         self.settings = settings
         self.writer = writer
+        #: Called after a round stored new articles (the server checks watchlists then).
+        self.on_added = on_added
         self.rounds = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -54,6 +56,8 @@ class FeedFollower:
             self.rounds += 1
             log.info("feeds: round %d: %d due, %d failed, %d articles added", self.rounds, summary.due,
                      summary.failed, summary.added)
+            if summary.added and self.on_added is not None:
+                self.on_added()  # the round's articles are committed: alerts are checked on their own thread
 
         async def main() -> None:
             self._loop = asyncio.get_running_loop()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..ingest.records import ALIASES, BadRecord, to_article
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..store.sqlite import SQLiteStore
 
 MAX_BATCH = 5000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +158,20 @@ class Writer:
 
     def sync_search(self) -> int:
         """Bring the full-text index up to date; returns how many articles were added to it."""
+        return self.with_search_store(lambda store: store.sync_search())
+
+    def with_search_store(self, work: Callable[["SQLiteStore"], T]) -> T:
+        """Run ``work`` on the writable store connection that keeps the full-text index, under its lock.
+
+        Two connections syncing the index at once would both add the same articles to it, so every sync
+        (pages' searches, the alert checks that search) goes through this one.
+        """
         from ..store.sqlite import SQLiteStore
 
         with self._search_lock:
             if self._store is None:
                 self._store = SQLiteStore(self.path)
-            return self._store.sync_search()
+            return work(self._store)
 
     def close(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from .brief import Brief, BriefStory
@@ -93,19 +94,30 @@ h2{break-after:avoid}}
 """
 
 
-def html_page(brief: Brief) -> str:
-    """The brief as one self-contained HTML page (inline CSS, no scripts) that prints well."""
+def _safe_link(url: str | None) -> str | None:
+    """Only absolute http(s) links go into a page (never ``javascript:`` or ``data:`` from a feed).
+
+    >>> _safe_link("https://news.example/a"), _safe_link("javascript:alert(1)"), _safe_link(None)
+    ('https://news.example/a', None, None)
+    """
+    if url and url.strip().lower().startswith(("http://", "https://")) and not any(c.isspace() for c in url):
+        return url
+    return None
+
+
+def html_fragment(brief: Brief, story_href: Callable[[int], str] | None = None) -> str:
+    """The brief's HTML without the page around it: a heading, the overview, the executive summary and
+    the sections of stories. Every text is escaped. ``story_href`` links each headline to a story page
+    (the web app's ``/story/ID``); without it headlines are plain text, as in a self-contained file.
+    """
     e = html.escape
-    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{e(_title(brief))}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{e(_title(brief))}</h1>"]
+    parts = [f"<h1>{e(_title(brief))}</h1>"]
     if brief.note:
         parts.append(f'<p class="meta"><em>{e(brief.note)}</em></p>')
     parts.append(f'<p class="meta" id="overview">{e(_overview(brief))}</p>')
     if not brief.stories:
-        parts.append("<p>Nothing new in this period.</p></body></html>")
-        return "\n".join(parts)
+        parts.append("<p>Nothing new in this period.</p>")
+        return "\n".join(parts) + "\n"
     parts.append('<section id="executive"><h2>Executive summary</h2><ol class="exec">')
     parts += [f"<li>{e(line)}</li>" for line in brief.executive]
     parts.append("</ol></section>")
@@ -118,8 +130,11 @@ def html_page(brief: Brief) -> str:
             burst = ""
             if s.importance.burst is not None:
                 burst = f' <span class="burst">▲ {e(explain_burst(s.importance.burst))}.</span>'
+            headline = e(s.headline)
+            if story_href is not None:
+                headline = f'<a href="{e(story_href(s.id))}">{headline}</a>'
             parts.append(f'<article class="story" data-id="{s.id}"><h3><span class="tag {s.status}">'
-                         f'{s.status}</span><span class="headline">{e(s.headline)}</span></h3>')
+                         f'{s.status}</span><span class="headline">{headline}</span></h3>')
             parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {s.articles} articles from '
                          f'{s.outlets} outlets in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
             if s.summary:
@@ -133,12 +148,26 @@ def html_page(brief: Brief) -> str:
                 parts.append('<ul class="links">')
                 for link in s.links:
                     text = f"{e(link.title)} <span class=\"meta\">({e(link.source or 'unknown outlet')})</span>"
-                    parts.append(f'<li><a href="{e(link.url)}">{text}</a></li>' if link.url else f"<li>{text}</li>")
+                    url = _safe_link(link.url)
+                    parts.append(f'<li><a href="{e(url)}">{text}</a></li>' if url else f"<li>{text}</li>")
                 parts.append("</ul>")
             parts.append("</article>")
         parts.append("</section>")
-    parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def html_page(brief: Brief) -> str:
+    """The brief as one self-contained HTML page (inline CSS, no scripts) that prints well."""
+    e = html.escape
+    return "\n".join(["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+                      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                      f"<title>{e(_title(brief))}</title><style>{_CSS}</style></head><body>",
+                      html_fragment(brief).rstrip("\n"), "</body></html>"]) + "\n"
+
+
+def title(brief: Brief) -> str:
+    """The brief's title, e.g. ``Brief on “port strike”: 2026-11-21 22:40 – 2026-11-22 22:40 UTC``."""
+    return _title(brief)
 
 
 def render(brief: Brief, fmt: str) -> str:

@@ -1,0 +1,108 @@
+"""Read models of the watchlist pages, feeds and API: each watchlist, and the stories it matched.
+
+A watchlist's stories are the ones its alerts were decided on: every story it matched is in the
+``alerts`` table as a ``match`` (silently, for the stories that matched when it was added), so a page
+is an index lookup, never a full-text search and an entity count per request, and it lists exactly
+what the alerts saw. The server checks watchlists after every write (:mod:`.alerting`), so the lists
+follow new articles within moments; ``pending`` says when a check is still to come.
+
+Where alerts go (webhook URLs, commands) is never shown: a webhook URL often carries a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from ..alerts.watchlists import Watchlist, Watchlists
+from ..store.base import StoryRow
+from .cache import Descriptions
+from .db import Clock
+from .queries import NotFound, StoryList, _keyset, make_cards, make_cursor, parse_cursor
+
+#: The live stories a watchlist matched (merged ones answer as the story that absorbed them).
+_MATCHED = ("SELECT coalesce(s.merged_into, a.story) FROM alerts a LEFT JOIN stories s ON s.id = a.story "
+            "WHERE a.watchlist = ? AND a.condition = 'match'")
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistInfo:
+    """A watchlist as the web shows it: what it follows, and counts; not where its alerts go."""
+
+    name: str
+    query: str | None
+    entity: str | None
+    follows: str
+    webhook: bool
+    command: bool
+    created_at: float
+    stories: int
+    alerts: int
+    pending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """One alert a watchlist fired (not the silent matches recorded when it was added)."""
+
+    id: int
+    story: int
+    condition: str
+    reason: str
+    headline: str
+    fired_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistPage:
+    """A watchlist, a page of its stories (most recently active first) and its latest alerts."""
+
+    info: WatchlistInfo
+    list: StoryList
+    alerts: list[AlertView]
+
+
+def _info(conn: sqlite3.Connection, wl: Watchlist, last_seq: int) -> WatchlistInfo:
+    stories = conn.execute(f"SELECT count(*) FROM stories WHERE id IN ({_MATCHED}) AND merged_into IS NULL "
+                           "AND articles > 0", (wl.id,)).fetchone()[0]
+    alerts = conn.execute("SELECT count(*) FROM alerts WHERE watchlist = ? AND payload NOT LIKE '%\"baseline\"%'",
+                          (wl.id,)).fetchone()[0]
+    return WatchlistInfo(wl.name, wl.query, wl.entity, wl.describe(), bool(wl.webhook), bool(wl.command),
+                         wl.created_at, int(stories), int(alerts), wl.checked_seq < last_seq)
+
+
+def _last_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+
+def all_watchlists(conn: sqlite3.Connection) -> list[WatchlistInfo]:
+    """Every watchlist, by name."""
+    last = _last_seq(conn)
+    return [_info(conn, wl, last) for wl in Watchlists(conn).all()]
+
+
+def watchlist_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor: str | None = None,
+                   size: int = 20, alerts: int = 10) -> WatchlistPage:
+    """A watchlist's stories, most recently active first (keyset ``cursor``). Raises :class:`NotFound`."""
+    wl = Watchlists(conn).get(name)
+    if wl is None:
+        raise NotFound(f"no watchlist {name!r}")
+    clock = Clock.of(conn)
+    sql_keyset, params = _keyset(parse_cursor(cursor))
+    rows = [StoryRow(*r) for r in conn.execute(
+        f"SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories WHERE id IN ({_MATCHED}) "
+        f"AND merged_into IS NULL AND articles > 0{sql_keyset} ORDER BY last_seen DESC, id DESC LIMIT ?",
+        [wl.id, *params, size + 1])]
+    more = len(rows) > size
+    rows = rows[:size]
+    listing = StoryList(make_cards(conn, cache, rows, clock), clock, "all", "latest", None, 1, None,
+                        make_cursor(rows[-1]) if more else None)
+    fired = []
+    for alert_id, story, condition, payload, fired_at in conn.execute(
+            "SELECT id, story, condition, payload, fired_at FROM alerts WHERE watchlist = ? "
+            "AND payload NOT LIKE '%\"baseline\"%' ORDER BY id DESC LIMIT ?", (wl.id, alerts)):
+        data = json.loads(payload)
+        fired.append(AlertView(alert_id, story, condition, str(data.get("reason") or ""),
+                               str(data.get("headline") or ""), fired_at))
+    return WatchlistPage(_info(conn, wl, _last_seq(conn)), listing, fired)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 MAX_ATTEMPTS = 8
 TIMEOUT = 5.0
+#: Seconds a delivery being sent stays claimed by its sender (longer than any attempt can take).
+LEASE = 120.0
 
 
 class DeliveryError(RuntimeError):
@@ -94,11 +96,17 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
     now = time.time() if now is None else now
     base = retry_base()
     due = db.execute(
-        "SELECT d.id, d.target, d.attempts, a.payload FROM alert_deliveries d JOIN alerts a ON a.id = d.alert "
-        "WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_try <= ? ORDER BY d.id",
+        "SELECT d.id, d.target, d.attempts, a.payload, d.next_try FROM alert_deliveries d JOIN alerts a "
+        "ON a.id = d.alert WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_try <= ? ORDER BY d.id",
         (MAX_ATTEMPTS, now)).fetchall()
     delivered = failed = 0
-    for delivery_id, target, attempts, payload in due:
+    for delivery_id, target, attempts, payload, next_try in due:
+        # Claim it first: a server and a CLI run may drain the same queue, and only one may send. A
+        # process that dies while sending leaves the claim to expire, and the delivery is tried again.
+        claimed = db.execute("UPDATE alert_deliveries SET next_try = ? WHERE id = ? AND next_try = ? "
+                             "AND delivered_at IS NULL", (time.time() + LEASE, delivery_id, next_try)).rowcount
+        if claimed != 1:
+            continue
         try:
             send(target, json.loads(payload), log)
         except DeliveryError as exc:

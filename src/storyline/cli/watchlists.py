@@ -14,10 +14,12 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
     """Register the ``watchlist`` and ``alerts`` commands on the CLI's subparsers."""
     p = sub.add_parser("watchlist", help="follow a query or a name; alerts when a story matches or bursts",
                        description="Watchlists match stories by full-text query and/or entity. After every "
-                                   "`ingest` and `watch` round, a story that newly matches a watchlist, or a "
+                                   "`ingest`, `watch` round and write to `storyline serve`, a story that newly "
+                                   "matches a watchlist, or a "
                                    "matched story whose coverage bursts, fires an alert (once per story and "
                                    "condition): logged on stderr, and POSTed as JSON to --webhook or piped to "
-                                   "--command when given.")
+                                   "--command when given. `storyline serve` shows each watchlist's stories at "
+                                   "/watchlists/NAME, with an Atom feed.")
     wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = wsub.add_parser("add", help="add a watchlist")
     a.add_argument("name", metavar="NAME")

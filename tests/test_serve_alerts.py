@@ -157,3 +157,24 @@ def test_serve_watch_rounds_fire_alerts_too(run_cli, tmp_path, receiver):
             server.stop()
     finally:
         feeds.close()
+
+
+def test_a_failing_webhook_is_retried_in_the_background(run_cli, tmp_path):
+    from test_alerts import Receiver
+
+    failing = Receiver(fail=1)  # answers 500 once, then 200
+    try:
+        db = _setup(run_cli, tmp_path, failing.url)
+        server = Server(db, env={"STORYLINE_ALERT_RETRY": "0.3"})
+        try:
+            assert server.post("/api/articles", json=FESTIVAL).status_code == 200
+            deadline = time.monotonic() + 20
+            while not failing.delivered() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [status for status, _, _ in failing.received] == [500, 200]
+            assert len({header for _, _, header in failing.received}) == 1  # the same alert id on the retry
+            assert failing.delivered()[0]["watchlist"] == "lights"
+        finally:
+            server.stop()
+    finally:
+        failing.close()

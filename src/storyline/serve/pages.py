@@ -122,7 +122,7 @@ def router(state: ServerState) -> APIRouter:
         try:
             made = state.briefs.make(state.readers.get(), ask)
         except BriefError as exc:
-            raise PageError(404, "No brief yet", str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+            raise PageError(404, "No brief yet", f"No brief: {exc}.") from None
         # The fragment escapes every text itself (it is the CLI's HTML brief, without its page).
         body = Markup(html_fragment(made, story_href=lambda story_id: f"/story/{story_id}"))
         since_value = "last" if ask.since_last else (since or "24h").strip().lower()

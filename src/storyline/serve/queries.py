@@ -180,7 +180,7 @@ def make_cursor(row: StoryRow) -> str:
     return f"{'-' if row.last_seen is None else repr(float(row.last_seen))}_{row.id}"
 
 
-def _keyset(cursor: tuple[float | None, int] | None, prefix: str = "") -> tuple[str, list[object]]:
+def after_cursor(cursor: tuple[float | None, int] | None, prefix: str = "") -> tuple[str, list[object]]:
     """SQL (and parameters) for "after this cursor" in ``last_seen DESC, id DESC`` order."""
     if cursor is None:
         return "", []
@@ -216,7 +216,7 @@ def story_list(conn: sqlite3.Connection, cache: Descriptions, window: str = "all
         params.append(entity)
     keyset = parse_cursor(cursor) if sort == "latest" else None
     if sort == "latest":
-        sql_keyset, keyset_params = _keyset(keyset)
+        sql_keyset, keyset_params = after_cursor(keyset)
         sql = f"SELECT {STORY_COLUMNS} FROM stories{where}{sql_keyset} ORDER BY last_seen DESC, id DESC LIMIT ?"
         params += keyset_params + [size + 1]
     elif sort == "coverage":
@@ -419,7 +419,7 @@ def entity_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor
         raise NotFound(f"no story mentions {name!r}")
     total = sum(n for _, n in types)
     clock = Clock.of(conn)
-    sql_keyset, params = _keyset(parse_cursor(cursor), "s.")
+    sql_keyset, params = after_cursor(parse_cursor(cursor), "s.")
     rows = [StoryRow(*r) for r in conn.execute(
         f"SELECT s.id, s.articles, s.outlets, s.first_seen, s.last_seen, s.updated_seq FROM story_entities e "
         f"JOIN stories s ON s.id = e.story WHERE e.name = ? AND s.merged_into IS NULL AND s.articles > 0"

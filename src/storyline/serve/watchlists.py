@@ -19,7 +19,7 @@ from ..alerts.watchlists import Watchlist, Watchlists
 from ..store.base import StoryRow
 from .cache import Descriptions
 from .db import Clock
-from .queries import NotFound, StoryList, _keyset, make_cards, make_cursor, parse_cursor
+from .queries import NotFound, StoryList, after_cursor, make_cards, make_cursor, parse_cursor
 
 #: The live stories a watchlist matched (merged ones answer as the story that absorbed them).
 _MATCHED = ("SELECT coalesce(s.merged_into, a.story) FROM alerts a LEFT JOIN stories s ON s.id = a.story "
@@ -89,7 +89,7 @@ def watchlist_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cur
     if wl is None:
         raise NotFound(f"no watchlist {name!r}")
     clock = Clock.of(conn)
-    sql_keyset, params = _keyset(parse_cursor(cursor))
+    sql_keyset, params = after_cursor(parse_cursor(cursor))
     rows = [StoryRow(*r) for r in conn.execute(
         f"SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories WHERE id IN ({_MATCHED}) "
         f"AND merged_into IS NULL AND articles > 0{sql_keyset} ORDER BY last_seen DESC, id DESC LIMIT ?",

@@ -16,16 +16,22 @@ class StoreNotEmpty(ValueError):
     """The target store already holds articles."""
 
 
-def write_rows(store: Store, rows: Sequence[ArticleRow], batch: int = 5000,
-               progress: Callable[[int], None] | None = None) -> int:
-    """Write ``rows`` (seq 1, 2, ...) into an empty ``store``; returns how many were written."""
+def check_empty(store: Store) -> None:
+    """Raise :class:`StoreNotEmpty` unless ``store`` holds no article."""
     held = store.counts()["articles"]
     if held:
         raise StoreNotEmpty(f"the store already holds {held:,} articles; backfill writes into a new, empty "
                             "store (use `storyline ingest` to add to an existing one)")
+
+
+def write_rows(store: Store, rows: Sequence[ArticleRow], batch: int = 5000,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write ``rows`` (seq 1, 2, ...) into an empty ``store``; returns how many were written."""
+    check_empty(store)
     written = 0
     for i in range(0, len(rows), batch):
         part = rows[i : i + batch]
+        store.begin_write()  # the writer lock, on backends that have one; write_batch releases it
         store.write_batch(part, (), {})
         written += len(part)
         if progress is not None:

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from .backfill import add_parsers as add_backfill_parsers, cmd_backfill
 from .brief import add_parsers as add_brief_parsers, cmd_brief
 from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
 from .serve import cmd_serve
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
     add_brief_parsers(sub, _db_help, _duration, _positive)  # brief
     add_watchlist_parsers(sub, _db_help, _positive)  # watchlist, alerts
+    add_backfill_parsers(sub, _db_help, _duration, _positive)  # backfill
     return parser
 
 
@@ -336,7 +338,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
             "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
-            "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts}
+            "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts,
+            "backfill": cmd_backfill}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

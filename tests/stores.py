@@ -29,7 +29,9 @@ class PgServer:
     started_in: float
 
     def url(self, database: str = "postgres") -> str:
-        return self.base.get_uri(database)
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI)
+            warnings.simplefilter("ignore")
+            return self.base.get_uri(database)
 
     def new_database(self) -> str:
         """A fresh empty database; returns its URL."""

@@ -164,6 +164,8 @@ class Engine:
 
     def add(self, article: Article) -> Assignment:
         """Place one article: a duplicate, a copy of an earlier one, or a member of the best story."""
+        if self._writing and self.store.contended():  # another process waits: write, and take turns
+            self.flush()
         if not self._writing:
             self._catch_up()
         known = self._known

@@ -55,6 +55,9 @@ class Store(Protocol):
     def end_write(self) -> None:
         """Release the writer lock without writing."""
 
+    def contended(self) -> bool:
+        """Whether another process waits for the writer lock this one holds (time to write and yield)."""
+
     def get_state(self, key: str) -> bytes | None:
         """A blob of engine state saved under ``key``."""
 

@@ -198,8 +198,18 @@ class PostgresStore:
         conn = self.conn
         if self.schema_version == len(MIGRATIONS):
             return  # the usual case: no lock, no transaction
+        # A session lock taken before the transaction, not inside it: a transaction that waited for a
+        # lock can still see the catalog as it was when it began, and would not see the tables that the
+        # process it waited for has just created.
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATE_LOCK,))
+        try:
+            self._migrate_locked()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATE_LOCK,))
+
+    def _migrate_locked(self) -> None:
+        conn = self.conn
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
             version = self.schema_version  # again, under the lock: another process may have done it
             if version > len(MIGRATIONS):
                 raise StoreError(f"{self.path}: schema version {version} is newer than this storyline "
@@ -229,6 +239,17 @@ class PostgresStore:
             self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
             self._writing = True
         return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+    def contended(self) -> bool:
+        """Whether another writer waits for the lock this one holds (then the engine writes what it has
+        and lets it go, so that writers take turns article by article, in the order articles arrive)."""
+        if not self._writing:
+            return False
+        return bool(self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND objsubid = 1 AND (classid::bigint << 32 | objid::bigint) = %s "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            (_WRITER_LOCK,)).fetchone()[0])
 
     def end_write(self) -> None:
         """Release the writer lock (nothing to write after all)."""

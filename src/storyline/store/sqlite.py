@@ -231,6 +231,10 @@ class SQLiteStore:
     def end_write(self) -> None:
         """Nothing to release (see :meth:`begin_write`)."""
 
+    def contended(self) -> bool:
+        """Never (see :meth:`begin_write`)."""
+        return False
+
     def replay(self, after: int = 0) -> Iterator[ArticleRow]:
         cursor = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq", (after,))
         for row in cursor:

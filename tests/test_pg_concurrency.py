@@ -1,0 +1,155 @@
+"""Several processes writing one PostgreSQL store at once: every article exactly once, and the same
+stories as one process ingesting the union of their inputs.
+
+Writers take turns batch by batch under an advisory lock and read each other's articles before
+deciding, so a race can neither keep an article twice nor open two stories for one event.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+from conftest import clean_env, write_jsonl
+from stores import sql
+
+from storyline.evaluate.metrics import bcubed
+from storyline.store import open_store
+
+PROCESSES = 3
+
+
+def demo_records() -> list[dict]:
+    text = (files("storyline") / "data" / "demo.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def overlapping_inputs(records: list[dict], folder: Path) -> list[Path]:
+    """Three files, each with two thirds of the stream (in stream order): every article is in two."""
+    return [write_jsonl(folder / f"part{k}.jsonl", [r for i, r in enumerate(records) if i % PROCESSES != k])
+            for k in range(PROCESSES)]
+
+
+def partition(target: str) -> dict[str, int]:
+    """Stored article -> live story. An article is named by its text key, not its id: of two copies
+    with one text (the demo has three such pairs), whichever came first is stored, and that depends
+    on who ran first."""
+    merged = dict(sql(target, "SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"))
+
+    def live(story: int) -> int:
+        seen = set()
+        while story in merged and story not in seen:
+            seen.add(story)
+            story = merged[story]
+        return story
+
+    return {key: live(s) for key, s in sql(target, "SELECT text_key, story FROM articles")}
+
+
+def ingest(*args: object) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "storyline", "ingest", *map(str, args), "--json", "--quiet"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=clean_env())
+
+
+def wait_for_connections(target: str, n: int, procs: list[subprocess.Popen]) -> None:
+    """Until ``n`` storyline processes have the store open (they then wait for their input)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        (connected,), = sql(target, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'storyline' "
+                                    "AND datname = current_database()")
+        if connected >= n:
+            return
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.05)
+    raise AssertionError(f"only {connected} of {n} processes connected")
+
+
+def wait_for_writers(target: str, n: int, procs: list[subprocess.Popen]) -> None:
+    """Until ``n`` processes wait for the writer lock."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        (waiting,), = sql(target, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        if waiting >= n:
+            return
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.02)
+    raise AssertionError(f"only {waiting} of {n} processes wait to write")
+
+
+def test_three_ingest_processes_at_once_equal_one_ingesting_the_union(pg_server, tmp_path):
+    """Three processes follow overlapping streams of the same days (each has two thirds of the articles,
+    so every article reaches two of them) and write one store at once."""
+    records = demo_records()
+    shared = pg_server.new_database()
+    union = pg_server.new_database()
+    gate = open_store(shared)  # created first, so that the processes race for the writer lock only
+    gate.begin_write()  # and held until all three wait for it: they start placing articles together
+    procs = [ingest("-", "--db", shared) for _ in range(PROCESSES)]
+    wait_for_connections(shared, PROCESSES, procs)
+    for k, proc in enumerate(procs):
+        proc.stdin.write("".join(json.dumps(r) + "\n" for i, r in enumerate(records) if i % PROCESSES != k))
+        proc.stdin.close()
+    wait_for_writers(shared, PROCESSES, procs)
+    gate.end_write()
+    gate.close()
+    alone = ingest(write_jsonl(tmp_path / "union.jsonl", records), "--db", union)
+    alone.stdin.close()
+    for proc in [*procs, alone]:
+        out = proc.stdout.read()
+        proc.wait(timeout=180)
+        assert proc.returncode == 0, proc.stderr.read()
+    stored = json.loads(out)["stored_articles"]
+    # Every article exactly once: no id twice, no text twice (the demo has three pairs of copies with one
+    # text under two ids: whichever came first is stored, so articles are named by text key below).
+    assert sql(shared, "SELECT count(*) FROM (SELECT id FROM articles GROUP BY id HAVING count(*) > 1) d") == [(0,)]
+    rows = sql(shared, "SELECT text_key, count(*) FROM articles GROUP BY text_key")
+    assert all(n == 1 for _, n in rows) and len(rows) == stored
+    assert {key for key, _ in rows} == {key for (key,) in sql(union, "SELECT text_key FROM articles")}
+    seqs = [s for (s,) in sql(shared, "SELECT seq FROM articles ORDER BY seq")]
+    assert seqs == list(range(1, stored + 1))
+    together, alone_ = partition(shared), partition(union)
+    keys = sorted(alone_)
+    _, _, f1 = bcubed([together[k] for k in keys], [alone_[k] for k in keys])
+    assert f1 >= 0.99, f1
+    # Counters follow the articles, whoever wrote them.
+    counted = sql(shared, "SELECT coalesce(sum(articles), 0) FROM stories WHERE merged_into IS NULL")[0][0]
+    assert counted == stored
+
+
+def test_engines_taking_turns_in_small_batches_keep_every_article_once(pg_server, tmp_path):
+    """Batches of 7 articles: the processes interleave many times, each catching up with the others."""
+    records = demo_records()
+    parts = overlapping_inputs(records, tmp_path)
+    shared = pg_server.new_database()
+    script = ("import sys\nfrom storyline import Engine\nfrom storyline.ingest.sources import read_source\n"
+              "with Engine(sys.argv[2], batch_size=7) as engine:\n"
+              "    for item in read_source(sys.argv[1]):\n"
+              "        engine.add(item)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(part), shared], stderr=subprocess.PIPE, text=True,
+                              env=clean_env()) for part in parts]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    rows = sql(shared, "SELECT text_key, count(*) FROM articles GROUP BY text_key")
+    assert all(n == 1 for _, n in rows) and len(rows) == len(records) - 3  # the demo has 3 duplicates
+    gold = {r["id"]: r["story"] for r in records}
+    got = {i: s for i, s in sql(shared, "SELECT id, story FROM articles")}
+    ids = sorted(got)
+    _, _, f1 = bcubed([got[i] for i in ids], [gold[i] for i in ids])
+    assert f1 >= 0.9, f1  # as good as one process on the demo news (interleaving costs no quality)
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(pg_server, tmp_path):
+    fresh = pg_server.new_database()
+    src = write_jsonl(tmp_path / "one.jsonl", [{"id": "a", "title": "Olsk fair opens"}])
+    procs = [ingest(src, "--db", fresh) for _ in range(PROCESSES)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert sql(fresh, "SELECT version FROM storyline_schema") == [(1,)]
+    assert sql(fresh, "SELECT id FROM articles") == [("a",)]

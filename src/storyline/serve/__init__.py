@@ -12,6 +12,10 @@ Modules, one job each:
 * :mod:`.writer` -- ``POST /api/articles`` and the add form, through one engine under a lock;
 * :mod:`.security` -- tokens, CSRF, safe links, headers;
 * :mod:`.feeds` -- Atom feeds;
+* :mod:`.briefs` -- ``/brief`` and ``/api/brief``: the CLI's brief, read-only, kept until the store changes;
+* :mod:`.watchlists` -- read models of the watchlist pages, feeds and API;
+* :mod:`.alerting` -- watchlists checked and webhooks sent after every write, on their own thread;
+* :mod:`.readstore` -- the store interface over a read-only connection (briefs read through it);
 * :mod:`.api`, :mod:`.pages`, :mod:`.app` -- the HTTP routes and their assembly;
 * :mod:`.server` -- running it with uvicorn.
 

@@ -9,6 +9,7 @@ be installed on every node, the same version as here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def run_local(tasks: Sequence[Task], config: Config, done: Done | None = None) -
 
 
 def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | None = None,
-            done: Done | None = None) -> list[PartitionResult]:
+            done: Done | None = None, timings: dict[str, float] | None = None) -> list[PartitionResult]:
     """Partitions as Ray tasks, at most ``workers`` at a time.
 
     Without ``address`` (and without ``RAY_ADDRESS``) a local Ray instance with ``workers`` CPUs is
@@ -58,6 +59,7 @@ def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | 
         raise ExecutorError("--engine ray needs Ray: pip install 'storyline[backfill]'") from None
     address = address or os.environ.get("RAY_ADDRESS") or None
     started = False
+    clock = time.perf_counter()
     if not ray.is_initialized():
         try:
             if address:
@@ -69,6 +71,8 @@ def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | 
             raise ExecutorError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
         started = True
+    if timings is not None:
+        timings["start"] = time.perf_counter() - clock
     try:
         remote = ray.remote(num_cpus=1)(run_partition)
         config_ref = ray.put(config)
@@ -92,7 +96,7 @@ def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | 
 
 
 def run_dask(tasks: Sequence[Task], config: Config, workers: int, address: str | None = None,
-             done: Done | None = None) -> list[PartitionResult]:
+             done: Done | None = None, timings: dict[str, float] | None = None) -> list[PartitionResult]:
     """Partitions as Dask futures on a ``LocalCluster`` of ``workers`` processes, or on the scheduler
     at ``address`` (or ``DASK_SCHEDULER_ADDRESS``)."""
     try:
@@ -101,6 +105,7 @@ def run_dask(tasks: Sequence[Task], config: Config, workers: int, address: str |
         raise ExecutorError("--engine dask needs Dask: pip install 'storyline[backfill]'") from None
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     cluster = None
+    clock = time.perf_counter()
     try:
         if address:
             client = Client(address, timeout="20s")
@@ -110,6 +115,8 @@ def run_dask(tasks: Sequence[Task], config: Config, workers: int, address: str |
             client = Client(cluster)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ExecutorError(f"cannot start or reach Dask{f' at {address}' if address else ''}: {exc}") from None
+    if timings is not None:
+        timings["start"] = time.perf_counter() - clock
     try:
         config_future = client.scatter(config, broadcast=True)
         futures = [client.submit(run_partition, t.index, t.warmup, t.owned, config_future, pure=False)

@@ -36,6 +36,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
                    help="an existing Ray cluster (ray://HOST:10001 or auto) or Dask scheduler (tcp://HOST:8786)")
     p.add_argument("--db", help=db_help())
     p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
+    p.add_argument("--predictions", metavar="OUT.jsonl",
+                   help='write {"id": ..., "story": ...} for every article read, as `storyline eval` does')
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
 
@@ -85,6 +87,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         totals = store.counts()
     finally:
         store.close()
+    if args.predictions:
+        with open(args.predictions, "w", encoding="utf-8") as out:
+            for article in articles:
+                out.write(json.dumps({"id": article.id, "story": report.story_of.get(article.id)}) + "\n")
     summary = {"read": len(articles), "skipped": skipped, "stored_articles": totals["articles"],
                "stories": totals["stories"], "partitions": report.partitions,
                "warmup_articles": report.warmup_articles, "joins": report.joins, "engine": args.engine,

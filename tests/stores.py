@@ -87,7 +87,8 @@ def sql(target: str, statement: str, params: tuple = ()) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(target, autocommit=True) as conn:
-            return [tuple(r) for r in conn.execute(statement.replace("?", "%s"), params).fetchall()]
+            cursor = conn.execute(statement.replace("?", "%s"), params)
+            return [] if cursor.description is None else [tuple(r) for r in cursor.fetchall()]
     con = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=10)
     try:
         return con.execute(statement, params).fetchall()

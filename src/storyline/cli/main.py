@@ -17,6 +17,7 @@ from .brief import add_parsers as add_brief_parsers, cmd_brief
 from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
 from .serve import cmd_serve
 from .watchlists import add_parsers as add_watchlist_parsers, cmd_alerts, cmd_watchlist
+from .migrate import add_parser as add_migrate_parser, cmd_migrate
 
 PROG = "storyline"
 
@@ -45,7 +46,7 @@ def _positive(text: str) -> int:
 
 
 def _db_help() -> str:
-    return "SQLite file to use (default: $STORYLINE_DB, else ./storyline.db)"
+    return "the store: an SQLite file or a postgresql:// URL (default: $STORYLINE_DB, else ./storyline.db)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
     add_brief_parsers(sub, _db_help, _duration, _positive)  # brief
     add_watchlist_parsers(sub, _db_help, _positive)  # watchlist, alerts
+    add_migrate_parser(sub)  # migrate
     add_backfill_parsers(sub, _db_help, _duration, _positive)  # backfill
     return parser
 
@@ -339,7 +341,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
             "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
             "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts,
-            "backfill": cmd_backfill}
+            "backfill": cmd_backfill, "migrate": cmd_migrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -143,6 +143,11 @@ def test_cli_local_writes_a_store_that_stories_reads(tmp_path, run_cli, stream):
     stored = query(tmp_path / "i.db", "SELECT count(*) FROM articles")[0][0]  # repeats and duplicates skipped
     assert summary["partitions"] == 3 and summary["stored_articles"] == stored
     assert query(tmp_path / "b.db", "SELECT count(*) FROM articles")[0][0] == stored
+    from storyline.store.sqlite import SQLiteStore
+    from storyline.stories.vocabulary import stored_vectorizer
+
+    learned = [stored_vectorizer(SQLiteStore(tmp_path / db)) for db in ("b.db", "i.db")]
+    assert learned[0].documents == learned[1].documents > 0  # the vocabulary of the whole stream is saved
     listed = run_cli("stories", "--db", "b.db", "--json", "--limit", "100")
     assert listed.returncode == 0, listed.stderr
     stories = json.loads(listed.stdout)

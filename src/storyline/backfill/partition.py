@@ -20,6 +20,10 @@ from ..store.base import ArticleRow
 class PartitionResult:
     """What one partition decided.
 
+    ``documents`` and ``df`` are what the owned articles added to the engine's document frequencies
+    (the warm-up's are counted by the partition that owns it), ``common`` the words it saw in lower
+    case: summed over partitions, they are the vocabulary one process would have learned.
+
     ``rows`` are the stored rows of the articles the partition owns, in order, with ``story`` set to
     the partition's live story (merges applied). ``links`` maps every warm-up article id to the story
     it was in when the warm-up ended, and ``finals`` each of those stories to the live story it is
@@ -32,6 +36,9 @@ class PartitionResult:
     links: dict[str, int] = field(default_factory=dict)
     finals: dict[int, int] = field(default_factory=dict)
     duplicates: dict[str, str] = field(default_factory=dict)
+    documents: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+    common: set[str] = field(default_factory=set)
     seconds: float = 0.0
 
 
@@ -51,6 +58,8 @@ def run_partition(index: int, warmup: Sequence[Article], owned: Sequence[Article
         story = engine.story_of(same_as)
         if story is not None:
             result.links[article_id] = story
+    vec = engine.vectorizer
+    warm_documents, warm_df = vec.documents, dict(vec.df)
     owned_ids: set[str] = set()
     for article, a in zip(owned, engine.add_many(owned)):
         if a.kind != "duplicate":
@@ -58,6 +67,9 @@ def run_partition(index: int, warmup: Sequence[Article], owned: Sequence[Article
         elif article.id not in owned_ids:
             result.duplicates[article.id] = a.copy_of or article.id
     engine.flush()
+    result.documents = vec.documents - warm_documents
+    result.df = {w: n - warm_df.get(w, 0) for w, n in vec.df.items() if n > warm_df.get(w, 0)}
+    result.common = set(vec.common)
     for article_id, story in result.links.items():
         if story not in result.finals:
             final = engine.story_of(seen[article_id])

@@ -22,7 +22,7 @@ from .executors import ENGINES, Task, run_dask, run_local, run_ray
 from .partition import PartitionResult
 from .plan import plan, published_order
 from .stitch import stitch
-from .write import write_rows
+from .write import vocabulary_state, write_rows
 
 #: Default warm-up of a partition: at least this many articles of the partition before it...
 OVERLAP_ARTICLES = 2000
@@ -92,7 +92,8 @@ def backfill(articles: Sequence[Article], store: Store | None = None, config: Co
 
     if store is not None:
         clock = time.perf_counter()
-        report.stored = write_rows(store, stitched.rows)
+        report.stored = write_rows(store, stitched.rows, state=vocabulary_state(
+            stitched.documents, stitched.df, stitched.common))
         report.seconds["write"] = time.perf_counter() - clock
     else:
         report.stored = len(stitched.rows)

@@ -20,6 +20,7 @@ same ids.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,11 +66,15 @@ class UnionFind:
 class Stitched:
     """The backfill's result: rows to store (global story ids, ``seq`` 1, 2, ... in stream order) and
     the story of every article id read, exact duplicates included. ``joins`` counts the unions that
-    tied two different stories together across a boundary."""
+    tied two different stories together across a boundary. ``documents``, ``df`` and ``common`` are the
+    vocabulary learned over the whole stream."""
 
     rows: list[ArticleRow] = field(default_factory=list)
     story_of: dict[str, int] = field(default_factory=dict)
     joins: int = 0
+    documents: int = 0
+    df: Counter = field(default_factory=Counter)
+    common: set[str] = field(default_factory=set)
 
 
 def stitch(results: Sequence[PartitionResult]) -> Stitched:
@@ -107,6 +112,10 @@ def stitch(results: Sequence[PartitionResult]) -> Stitched:
                 seen_url.setdefault(row.canonical_url, row.id)
             seen_text.setdefault((row.text_key, row.source or ""), row.id)
             out.rows.append(_renumbered(row, len(out.rows) + 1, story))
+    for result in results:
+        out.documents += result.documents
+        out.df.update(result.df)
+        out.common |= result.common
     for dup, original in duplicates.items():
         chain = 0
         while original not in out.story_of and original in duplicates and chain < 100:

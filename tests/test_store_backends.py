@@ -222,3 +222,24 @@ def test_a_dead_server_is_one_clear_line(run_cli, command):
 def test_an_unknown_backend_is_refused():
     with pytest.raises(StoreError, match="unknown store backend 'mysql'"):
         open_store("mysql://localhost/news")
+
+
+@pytest.mark.parametrize("command", [["serve"], ["watch", "--once"], ["feeds", "list"], ["brief"],
+                                     ["watchlist", "list"], ["alerts"]])
+def test_commands_that_need_sqlite_say_so_in_one_line(run_cli, command):
+    proc = run_cli(*command, "--db", "postgresql://news@127.0.0.1:9/news")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = error_lines(proc.stderr)
+    assert f"{command[0]} needs an SQLite store for now" in line
+
+
+def test_modules_that_run_sqlite_sql_see_no_connection_on_postgresql(pg_server):
+    from storyline.store.errors import NeedsSQLite
+
+    store = open_store(pg_server.new_database())
+    try:
+        assert getattr(store, "db", None) is None  # e.g. the alerts hook after an ingest: nothing to do
+        with pytest.raises(NeedsSQLite, match="needs an SQLite store"):
+            store.db  # noqa: B018
+    finally:
+        store.close()

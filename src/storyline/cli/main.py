@@ -344,6 +344,20 @@ COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why
             "backfill": cmd_backfill, "migrate": cmd_migrate}
 
 
+#: Commands whose modules still run SQLite SQL of their own (see storyline.store.errors.NeedsSQLite).
+SQLITE_ONLY = ("serve", "watch", "feeds", "brief", "watchlist", "alerts")
+
+
+def _refuse_postgres(args: argparse.Namespace) -> None:
+    if args.command in SQLITE_ONLY:
+        from ..store.postgres import is_postgres_url
+        from ..store.sqlite import default_path
+
+        if is_postgres_url(getattr(args, "db", None) or default_path()):
+            raise UsageError(f"{args.command} needs an SQLite store for now; a PostgreSQL store supports "
+                             f"ingest, stories, show, why, backfill and migrate")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -353,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..store.sqlite import StoreError
 
     try:
+        _refuse_postgres(args)
         return COMMANDS[args.command](args)
     except (UsageError, StoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

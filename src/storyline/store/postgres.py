@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .base import ArticleRow, StoryRow
-from .errors import StoreError
+from .errors import NeedsSQLite, StoreError
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped. The list is
 # PostgreSQL's own (its version numbers need not follow SQLite's), but the tables mean the same.
@@ -184,6 +184,12 @@ class PostgresStore:
         except psycopg.Error as exc:
             self.conn.close()
             raise StoreError(f"{self.path}: not a usable storyline database ({_first_line(exc)})") from None
+
+    @property
+    def db(self) -> Any:
+        """The SQLite connection other modules run their own SQL on: none here (yet)."""
+        raise NeedsSQLite(f"{self.path}: this needs an SQLite store for now (a PostgreSQL store supports "
+                          f"ingest, stories, show, why, backfill and migrate)")
 
     # -- schema ----------------------------------------------------------------------------------
 

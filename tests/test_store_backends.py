@@ -224,8 +224,7 @@ def test_an_unknown_backend_is_refused():
         open_store("mysql://localhost/news")
 
 
-@pytest.mark.parametrize("command", [["serve"], ["watch", "--once"], ["feeds", "list"], ["brief"],
-                                     ["watchlist", "list"], ["alerts"]])
+@pytest.mark.parametrize("command", [["serve"], ["brief"], ["watchlist", "list"], ["alerts"]])
 def test_commands_that_need_sqlite_say_so_in_one_line(run_cli, command):
     proc = run_cli(*command, "--db", "postgresql://news@127.0.0.1:9/news")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
@@ -233,13 +232,53 @@ def test_commands_that_need_sqlite_say_so_in_one_line(run_cli, command):
     assert f"{command[0]} needs an SQLite store for now" in line
 
 
-def test_modules_that_run_sqlite_sql_see_no_connection_on_postgresql(pg_server):
-    from storyline.store.errors import NeedsSQLite
+def test_feeds_and_watch_on_both_backends(store_target, run_cli, tmp_path):
+    """`feeds` and `watch` run their own SQL on ``store.db``: on PostgreSQL through the portable layer."""
+    from feed_server import FeedServer, news_feeds
 
+    server = FeedServer()
+    try:
+        urls = []
+        for path, _outlet, body in news_feeds(server.url(""), feeds=4, items=5):
+            server.feed(path, body)
+            urls.append(server.url(path))
+        added = run_cli("feeds", "add", *urls, "--db", store_target)
+        assert added.returncode == 0, added.stderr
+        again = run_cli("feeds", "add", urls[0], "--db", store_target)
+        assert again.returncode == 0, again.stderr
+        assert sql(store_target, "SELECT count(*) FROM feeds") == [(4,)]
+        watched = run_cli("watch", "--once", "--allow-private", "--json", "--db", store_target)
+        assert watched.returncode == 0, watched.stderr
+        summary = json.loads(watched.stdout)
+        assert (summary["fetched"], summary["failed"], summary["added"]) == (4, 0, 20)
+        assert sql(store_target, "SELECT count(*) FROM articles") == [(20,)]
+        assert sql(store_target, "SELECT count(*) FROM feeds WHERE articles_seen = 5 AND next_fetch IS NOT NULL"
+                   ) == [(4,)]
+        not_due = run_cli("watch", "--once", "--allow-private", "--db", store_target)
+        assert not_due.returncode == 0 and "no feed is due" in not_due.stderr
+        listed = run_cli("feeds", "list", "--db", store_target)
+        assert listed.returncode == 0 and urls[0] in listed.stdout
+        removed = run_cli("feeds", "remove", "1", "--db", store_target)
+        assert removed.returncode == 0, removed.stderr
+        assert sql(store_target, "SELECT count(*) FROM feeds") == [(3,)]
+    finally:
+        server.close()
+
+
+def test_the_portable_layer_speaks_the_sqlite_dialect(pg_server):
     store = open_store(pg_server.new_database())
     try:
-        assert getattr(store, "db", None) is None  # e.g. the alerts hook after an ingest: nothing to do
-        with pytest.raises(NeedsSQLite, match="needs an SQLite store"):
-            store.db  # noqa: B018
+        db = store.db
+        db.execute("BEGIN IMMEDIATE")
+        cur = db.execute("INSERT INTO watchlists (name, query, created_at) VALUES (?, ?, ?)", ("ports", "Kessling", 1.0))
+        db.execute("COMMIT")
+        assert cur.lastrowid == 1 and cur.rowcount == 1
+        db.executemany("INSERT OR IGNORE INTO alerts (watchlist, story, condition, fired_at, payload) "
+                       "VALUES (?, ?, 'match', ?, '{}')", [(1, 7, 2.0), (1, 7, 3.0)])
+        assert db.execute("SELECT count(*) FROM alerts").fetchone() == (1,)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", ("mark", b"1"))
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", ("mark", b"2"))
+        assert store.get_state("mark") == b"2"
+        assert [r for r in db.execute("SELECT name FROM watchlists WHERE name LIKE '%or%'")] == [("ports",)]
     finally:
         store.close()

@@ -344,8 +344,8 @@ COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why
             "backfill": cmd_backfill, "migrate": cmd_migrate}
 
 
-#: Commands whose modules still run SQLite SQL of their own (see storyline.store.errors.NeedsSQLite).
-SQLITE_ONLY = ("serve", "watch", "feeds", "brief", "watchlist", "alerts")
+#: Commands whose modules still run SQL that only SQLite has (FTS5 searches, INSERT OR REPLACE, ...).
+SQLITE_ONLY = ("serve", "brief", "watchlist", "alerts")
 
 
 def _refuse_postgres(args: argparse.Namespace) -> None:
@@ -355,7 +355,7 @@ def _refuse_postgres(args: argparse.Namespace) -> None:
 
         if is_postgres_url(getattr(args, "db", None) or default_path()):
             raise UsageError(f"{args.command} needs an SQLite store for now; a PostgreSQL store supports "
-                             f"ingest, stories, show, why, backfill and migrate")
+                             f"ingest, stories, show, why, feeds, watch, backfill and migrate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -159,7 +159,7 @@ class FeedStore:
 
     def next_due(self) -> float | None:
         """When the next feed is due (``None`` without feeds; a past time if one is due now)."""
-        row = self.db.execute("SELECT count(*), sum(next_fetch IS NULL), min(next_fetch) FROM feeds").fetchone()
+        row = self.db.execute("SELECT count(*), count(*) - count(next_fetch), min(next_fetch) FROM feeds").fetchone()
         if not row[0]:
             return None
         return float("-inf") if row[1] else float(row[2])

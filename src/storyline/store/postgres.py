@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .base import ArticleRow, StoryRow
-from .errors import NeedsSQLite, StoreError
+from .errors import StoreError
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped. The list is
 # PostgreSQL's own (its version numbers need not follow SQLite's), but the tables mean the same.
@@ -187,9 +187,11 @@ class PostgresStore:
 
     @property
     def db(self) -> Any:
-        """The SQLite connection other modules run their own SQL on: none here (yet)."""
-        raise NeedsSQLite(f"{self.path}: this needs an SQLite store for now (a PostgreSQL store supports "
-                          f"ingest, stories, show, why, backfill and migrate)")
+        """The connection other modules run their own SQL on, in the SQLite dialect they write
+        (see :mod:`storyline.store.portable`)."""
+        from .portable import PortableConnection
+
+        return PortableConnection(self.conn)
 
     # -- schema ----------------------------------------------------------------------------------
 

@@ -160,6 +160,7 @@ def test_cli_local_writes_a_store_that_stories_reads(tmp_path, run_cli, stream):
     (["missing.jsonl"], "no such file"),
     (["bad.jsonl"], "no usable articles"),
     (["good.jsonl", "--workers", "0"], "must be 1 or more"),
+    (["good.jsonl", "--engine", "dask", "--address", "tcp://127.0.0.1:9"], "cannot reach Dask at tcp://127.0.0.1:9"),
 ])
 def test_bad_input_gets_one_clear_line(tmp_path, run_cli, args, message):
     (tmp_path / "bad.jsonl").write_text("not json\n{\"title\": \n", encoding="utf-8")

@@ -36,6 +36,25 @@ class Task:
 Done = Callable[[PartitionResult], None]
 
 
+def _check_reachable(address: str, engine: str, timeout: float = 5.0) -> None:
+    """Fail fast, in one line, when ``address`` names a ``host:port`` nobody listens on (``auto`` and
+    other forms are left to the engine)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    split = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = split.hostname, split.port
+    except ValueError:
+        return
+    if not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach {engine} at {address}: {exc.strerror or exc}") from None
+
+
 def run_local(tasks: Sequence[Task], config: Config, done: Done | None = None) -> list[PartitionResult]:
     """Every partition in turn, in this process."""
     results = []
@@ -61,6 +80,8 @@ def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | 
     started = False
     clock = time.perf_counter()
     if not ray.is_initialized():
+        if address:
+            _check_reachable(address, "Ray")  # ray.init would retry for minutes, logging as it goes
         try:
             if address:
                 ray.init(address=address, logging_level="ERROR", log_to_driver=False)
@@ -106,6 +127,8 @@ def run_dask(tasks: Sequence[Task], config: Config, workers: int, address: str |
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     cluster = None
     clock = time.perf_counter()
+    if address:
+        _check_reachable(address, "Dask")
     try:
         if address:
             client = Client(address, timeout="20s")

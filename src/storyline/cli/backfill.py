@@ -48,6 +48,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from ..backfill.write import check_empty
     from ..ingest.sources import Problem, SourceError, read_source
     from ..store.open import open_store
+    from ..store.sqlite import default_path
     from .main import PROG, UsageError, _config
 
     config = _config(args.config)
@@ -70,6 +71,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if not articles:
         raise UsageError(f"no usable articles in {', '.join(args.files)}"
                          + (f" ({skipped:,} bad items skipped)" if skipped else ""))
+    target = args.db or default_path()
+    new_file = "://" not in target and not os.path.exists(target)
     store = open_store(args.db)
     try:
         try:
@@ -83,6 +86,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                               overlap_seconds=OVERLAP_SECONDS if args.overlap is None else args.overlap,
                               address=args.address, progress=say)
         except ExecutorError as exc:
+            if new_file:  # leave no empty store behind
+                store.close()
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(target + suffix):
+                        os.remove(target + suffix)
             raise UsageError(str(exc)) from None
         totals = store.counts()
     finally:

@@ -224,7 +224,7 @@ def test_an_unknown_backend_is_refused():
         open_store("mysql://localhost/news")
 
 
-@pytest.mark.parametrize("command", [["serve"], ["brief"], ["watchlist", "list"], ["alerts"]])
+@pytest.mark.parametrize("command", [["serve"], ["serve", "--demo"]])
 def test_commands_that_need_sqlite_say_so_in_one_line(run_cli, command):
     proc = run_cli(*command, "--db", "postgresql://news@127.0.0.1:9/news")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
@@ -282,3 +282,31 @@ def test_the_portable_layer_speaks_the_sqlite_dialect(pg_server):
         assert [r for r in db.execute("SELECT name FROM watchlists WHERE name LIKE '%or%'")] == [("ports",)]
     finally:
         store.close()
+
+
+def test_watchlists_alerts_and_briefs_on_both_backends(store_target, run_cli, tmp_path):
+    from brief_fixtures import BURST, EARLY, FESTIVAL, write
+
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", store_target).returncode == 0
+    out = tmp_path / "alerts.jsonl"
+    for args in (("bridge", "--query", "Tarvik"), ("lights", "--query", "lanterns", "--command", f"cat >> '{out}'")):
+        proc = run_cli("watchlist", "add", *args, "--db", store_target)
+        assert proc.returncode == 0, proc.stderr
+    proc = run_cli("ingest", write(tmp_path / "more.jsonl", BURST + FESTIVAL), "--db", store_target)
+    assert proc.returncode == 0, proc.stderr
+    assert "alert [lights] match:" in proc.stderr and "alert [bridge] burst:" in proc.stderr
+    assert "lanterns" in out.read_text().lower() or "Corvane" in out.read_text()
+    listed = json.loads(run_cli("alerts", "--json", "--db", store_target).stdout)
+    assert sorted((a["watchlist"], a["condition"]) for a in listed) == [("bridge", "burst"), ("lights", "match")]
+    again = run_cli("ingest", write(tmp_path / "again.jsonl", FESTIVAL), "--db", store_target)
+    assert again.returncode == 0 and "alert [" not in again.stderr  # once each
+    assert run_cli("watchlist", "remove", "lights", "--db", store_target).returncode == 0
+
+    brief = json.loads(run_cli("brief", "--db", store_target, "--format", "json", "--since", "48h").stdout)
+    assert any("Tarvik" in s["headline"] for s in brief["stories"])
+    topic = json.loads(run_cli("brief", "--db", store_target, "--format", "json", "--topic", "lanterns").stdout)
+    assert [s["headline"] for s in topic["stories"]] and all("Corvane" in s["headline"] for s in topic["stories"])
+    first = run_cli("brief", "--db", store_target, "--format", "json", "--since-last")
+    assert first.returncode == 0, first.stderr
+    second = json.loads(run_cli("brief", "--db", store_target, "--format", "json", "--since-last").stdout)
+    assert second["articles"] == 0  # nothing arrived since the last brief

@@ -344,8 +344,8 @@ COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why
             "backfill": cmd_backfill, "migrate": cmd_migrate}
 
 
-#: Commands whose modules still run SQL that only SQLite has (FTS5 searches, INSERT OR REPLACE, ...).
-SQLITE_ONLY = ("serve", "brief", "watchlist", "alerts")
+#: Commands whose modules still run SQL that only SQLite has (the web app's FTS5 searches).
+SQLITE_ONLY = ("serve",)
 
 
 def _refuse_postgres(args: argparse.Namespace) -> None:
@@ -354,8 +354,8 @@ def _refuse_postgres(args: argparse.Namespace) -> None:
         from ..store.sqlite import default_path
 
         if is_postgres_url(getattr(args, "db", None) or default_path()):
-            raise UsageError(f"{args.command} needs an SQLite store for now; a PostgreSQL store supports "
-                             f"ingest, stories, show, why, feeds, watch, backfill and migrate")
+            raise UsageError(f"{args.command} needs an SQLite store for now (every other command works on "
+                             f"PostgreSQL; `storyline migrate` copies a store to SQLite)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

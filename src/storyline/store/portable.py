@@ -31,6 +31,8 @@ def translate(sql: str) -> str:
     if re.fullmatch(r"BEGIN(\s+(IMMEDIATE|DEFERRED|EXCLUSIVE))?(\s+TRANSACTION)?", stripped, re.I):
         return "BEGIN"
     out = _placeholders(stripped)
+    # group_concat(x, sep) is string_agg(x, sep) in PostgreSQL.
+    out = re.sub(r"\bgroup_concat\(", "string_agg(", out, flags=re.I)
     m = _INSERT.match(out)
     if m and m.group(1):
         verb, table, columns = m.group(1).upper(), m.group(2), m.group(4)

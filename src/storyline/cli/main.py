@@ -375,5 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        # A PostgreSQL store lost its server (or a query failed) mid-command: one line, not a traceback.
+        detail = str(exc).strip().splitlines()
+        print(f"{PROG}: error: PostgreSQL: {detail[0] if detail else type(exc).__name__}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0

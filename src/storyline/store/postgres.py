@@ -46,7 +46,9 @@ MIGRATIONS: list[str] = [
         why TEXT NOT NULL,
         features BYTEA NOT NULL,
         -- 'simple': no stemming and no stop words, like the SQLite index (news comes in many languages).
-        search TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', title || ' ' || text)) STORED
+        -- The first 200,000 characters: a tsvector holds at most 1 MB, and a huge page must not fail
+        -- its article's insert.
+        search TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', left(title || ' ' || text, 200000))) STORED
     );
     CREATE INDEX articles_story ON articles (story, seq);
     CREATE INDEX articles_canonical_url ON articles (canonical_url);

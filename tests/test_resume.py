@@ -94,7 +94,7 @@ def test_kill_mid_ingest_then_resume(tmp_path, run_cli):
             out.write(json.dumps(r) + "\n")
     db = tmp_path / "big.db"
 
-    proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest", str(src), "--db", str(db)],
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest", str(src), "--db", str(db), "--no-embeddings"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=clean_env(), cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60
@@ -123,7 +123,7 @@ def test_kill_mid_ingest_then_resume(tmp_path, run_cli):
     before_kill = dict(query(db, "SELECT id, kind FROM articles"))
 
     # Resume: the same command again completes and stores the rest, nothing twice.
-    done = run_cli("ingest", src, "--db", db, "--json", timeout=120)
+    done = run_cli("ingest", src, "--db", db, "--json", "--no-embeddings", timeout=120)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["stored_articles"] == len(expected)
@@ -140,5 +140,5 @@ def test_kill_mid_ingest_then_resume(tmp_path, run_cli):
     check_consistent(db, run_cli)
 
     # And once more: a complete file is all duplicates.
-    again = json.loads(run_cli("ingest", src, "--db", db, "--json", timeout=120).stdout.strip().splitlines()[-1])
+    again = json.loads(run_cli("ingest", src, "--db", db, "--json", "--no-embeddings", timeout=120).stdout.strip().splitlines()[-1])
     assert again["duplicate"] == len(records) and again["stored_articles"] == len(expected)

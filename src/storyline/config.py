@@ -48,6 +48,13 @@ class Config:
     near_duplicate_min_words: int = 30
     #: Two stories whose centroids are at least this similar are merged.
     merge_threshold: float = 0.5
+    #: Sentence embeddings: ``use`` (multilingual, ships in a package), ``none`` (sparse only, fastest),
+    #: or ``package.module:Class`` (your own model; see :mod:`storyline.text.embeddings`).
+    embeddings: str = "none"
+    #: Embedding cosine that unrelated news reaches; meaning counts only above it.
+    meaning_floor: float = 0.2
+    #: Stories nearest in meaning looked up per article besides the word index's (0: none).
+    meaning_candidates: int = 4
 
     def with_overrides(self, values: Mapping[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""

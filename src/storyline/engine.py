@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-import marshal
 import zlib
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 
 from .cluster.duplicates import NearDuplicates, text_key
@@ -24,7 +24,9 @@ from .ingest.records import canonical_url
 from .model import Article, Assignment, Story
 from .store.base import ArticleRow, Store
 from .store.sqlite import SQLiteStore
-from .text.features import Features, Vectorizer
+from .text.embeddings import Embedder, embedder_for, embedding_text
+from .text.features import Features, Vectorizer, pack, unpack
+from .text.language import language_of
 from .text.shingles import sketch
 from .text.titles import strip_outlet
 
@@ -66,6 +68,7 @@ class Engine:
         self.on_flush = on_flush
         self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
         self.clusterer = OnlineClusterer(self.config)
+        self.embedder: Embedder | None = embedder_for(self.config.embeddings)
         self.near = NearDuplicates(self.config.near_duplicate)
         self._known = _Known()
         self._pending: list[ArticleRow] = []
@@ -115,7 +118,7 @@ class Engine:
             self.vectorizer.common = set(state["common"])
         next_story = self.store.get_state(_NEXT_KEY)
         for row in self.store.replay() if rows is None else rows:
-            f, sk = _decode_features(row.features)
+            f, sk = unpack(row.features)
             self.clusterer.restore(row.story, f, row.published, row.kind == "copy")
             self._remember(row.seq, row.id, row.canonical_url, row.text_key, row.source, row.story)
             if row.kind != "copy":
@@ -162,8 +165,12 @@ class Engine:
     def _story_of(self, article_id: str) -> int:
         return self.clusterer.find(self._known.story_of_seq[self._known.seq_of_id[article_id]])
 
-    def add(self, article: Article) -> Assignment:
-        """Place one article: a duplicate, a copy of an earlier one, or a member of the best story."""
+    def add(self, article: Article, meaning: Any = None) -> Assignment:
+        """Place one article: a duplicate, a copy of an earlier one, or a member of the best story.
+
+        ``meaning`` is the article's embedding when the caller computed it already (:meth:`add_many`
+        embeds in batches, which is several times faster than one by one).
+        """
         if self._writing and self.store.contended():  # another process waits: write, and take turns
             self.flush()
         if not self._writing:
@@ -177,7 +184,11 @@ class Engine:
         if original is not None:
             return Assignment(article.id, self._story_of(original), "duplicate", 1.0, copy_of=original)
 
-        f = self.vectorizer.learn_transform(strip_outlet(article.title, article.source), article.text)
+        title = strip_outlet(article.title, article.source)
+        f = self.vectorizer.learn_transform(title, article.text)
+        f.lang = language_of(article.lang, title, article.text)
+        if self.embedder is not None:
+            f.meaning = meaning if meaning is not None else self._embed([article])[0]
         cfg = self.config
         sk = sketch(f.body_words) if len(f.body_words) >= cfg.near_duplicate_min_words else ()
         copy = self.near.find(sk)
@@ -201,15 +212,33 @@ class Engine:
         self._remember(seq, article.id, canon, key, article.source, decision.story)
         self._pending.append(ArticleRow(
             seq, article.id, article.title, article.text, article.url, canon, article.published,
-            article.source, article.lang, decision.story, decision.kind, copy_of, key, decision.score,
-            json.dumps(_why(assignment, cfg), separators=(",", ":")), _encode_features(f, sk)))
+            article.source, f.lang, decision.story, decision.kind, copy_of, key, decision.score,
+            json.dumps(_why(assignment, cfg), separators=(",", ":")), pack(f, sk)))
         if len(self._pending) >= self.batch_size:
             self.flush()
         return assignment
 
-    def add_many(self, articles: Iterable[Article]) -> list[Assignment]:
-        """Place many articles in order; returns their assignments."""
-        return [self.add(a) for a in articles]
+    def add_many(self, articles: Iterable[Article], batch: int = 64) -> list[Assignment]:
+        """Place many articles in order (embedding them in batches); returns their assignments."""
+        out: list[Assignment] = []
+        pending: list[Article] = []
+        for article in articles:
+            pending.append(article)
+            if len(pending) >= batch:
+                out.extend(self._add_batch(pending))
+                pending = []
+        out.extend(self._add_batch(pending))
+        return out
+
+    def _add_batch(self, articles: list[Article]) -> list[Assignment]:
+        if self.embedder is None or not articles:
+            return [self.add(a) for a in articles]
+        return [self.add(a, m) for a, m in zip(articles, self._embed(articles))]
+
+    def _embed(self, articles: list[Article]) -> list[Any]:
+        assert self.embedder is not None
+        return list(self.embedder.encode([embedding_text(strip_outlet(a.title, a.source), a.text)
+                                          for a in articles]))
 
     def story_of(self, article_id: str) -> int | None:
         """The live story an article belongs to now, or ``None`` if it is unknown."""
@@ -251,13 +280,3 @@ def _why(a: Assignment, cfg: Config) -> dict[str, object]:
     if a.copy_of:
         why["copy_of"] = a.copy_of
     return why
-
-
-def _encode_features(f: Features, sk: tuple[int, ...]) -> bytes:
-    # marshal: an order of magnitude faster than JSON for these dicts of floats, and exact.
-    return marshal.dumps((f.title, f.body, f.names, f.query, sk))
-
-
-def _decode_features(data: bytes) -> tuple[Features, tuple[int, ...]]:
-    title, body, names, query, sk = marshal.loads(data)
-    return Features(title, body, names, query), tuple(sk)

@@ -81,3 +81,5 @@ class Story:
     keywords: tuple[str, ...] = ()
     timeline: tuple[tuple[str, int], ...] = ()
     coverage: tuple[tuple[str, tuple[CoverageItem, ...]], ...] = ()
+    #: Languages of its articles with their counts, most articles first.
+    languages: tuple[tuple[str, int], ...] = ()

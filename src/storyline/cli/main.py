@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--db", help=_db_help())
     p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
+    p.add_argument("--no-embeddings", action="store_true",
+                   help="sparse features only: faster, no cross-lingual stories (same as embeddings = \"none\")")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress, problems or summary on stderr")
 
@@ -97,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     p.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id": ..., "story": ...} per article')
     p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
+    p.add_argument("--no-embeddings", action="store_true",
+                   help="sparse features only: faster, no cross-lingual stories (same as embeddings = \"none\")")
 
     p = sub.add_parser("demo", help="load the built-in demo news and show the top stories",
                        description="Load a demo corpus shipped with storyline (invented news) into a store "
@@ -134,7 +138,14 @@ def _version() -> str:
     return __version__
 
 
-def _config(path: str | None):
+def _config(path: str | None, args: argparse.Namespace | None = None):
+    config = _load_config(path)
+    if args is not None and getattr(args, "no_embeddings", False):
+        config = config.with_overrides({"embeddings": "none"})
+    return config
+
+
+def _load_config(path: str | None):
     from ..config import Config
 
     try:
@@ -157,7 +168,17 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     problems_shown = 0
     from ..store.sqlite import default_path
 
-    engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None)), batch_size=500)
+    engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args), batch_size=500)
+    batch: list = []
+
+    def place() -> None:
+        # Articles are placed in small batches: embeddings are computed several times faster so.
+        for assignment in engine.add_many(batch):
+            counts[assignment.kind] += 1
+        batch.clear()
+        if not quiet:
+            progress.update(counts["read"])
+
     try:
         for path in args.files:
             try:
@@ -169,12 +190,13 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                             problems_shown += 1
                         continue
                     counts["read"] += 1
-                    counts[engine.add(item).kind] += 1
-                    if not quiet:
-                        progress.update(counts["read"])
+                    batch.append(item)
+                    if len(batch) >= 64:
+                        place()
             except SourceError as exc:
                 failed.append(str(exc))
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
+            place()
         engine.flush()
         from ..alerts.hook import after_ingest
 
@@ -291,7 +313,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     progress = Progress("eval")
     try:
-        result = evaluate(args.file, _config(args.config), args.predictions, progress.update)
+        result = evaluate(args.file, _config(args.config, args), args.predictions, progress.update)
     except EvalError as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -46,6 +46,7 @@ def story_json(story: Story) -> dict[str, object]:
     out["entities"] = [{"name": e.name, "type": e.type, "articles": e.count} for e in story.entities]
     out["keywords"] = list(story.keywords)
     out["timeline"] = [{"time": t, "articles": n} for t, n in story.timeline]
+    out["languages"] = [{"lang": lang, "articles": n} for lang, n in story.languages]
 
     def item(c) -> dict[str, object]:
         d = asdict(c)
@@ -82,6 +83,8 @@ def story_page(story: Story) -> list[str]:
     lines.append("=" * min(width, max(len(l) for l in lines)))
     lines.append(f"story {story.id} · {story.articles} articles · {story.outlets} outlets · "
                  f"first seen {when(story.first_seen)} · last seen {when(story.last_seen)}")
+    if len(story.languages) > 1:
+        lines.append("in " + ", ".join(f"{lang} ({n})" for lang, n in story.languages))
     if story.summary:
         lines.append("")
         lines += textwrap.wrap(story.summary, width)

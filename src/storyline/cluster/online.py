@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import Config
 from ..text.features import Features, cosine
 from .index import InvertedIndex
+from .meaning_index import MeaningIndex
 
 _HOUR = 3600.0
+#: Articles between two sweeps that drop idle stories from the meaning index.
+_PRUNE_EVERY = 1000
 
 
 @dataclass(slots=True)
@@ -35,12 +39,20 @@ class StoryState:
     first: float | None = None
     last: float | None = None
     keys: set[str] = field(default_factory=set)
+    #: Sum of the members' sentence embeddings (numpy), if they have any.
+    meaning: Any = None
+    #: Languages of the members.
+    langs: set[str] = field(default_factory=set)
 
     def add(self, f: Features, published: float | None) -> None:
         """Fold one article into the sums."""
         self.title_n2 = _accumulate(self.title, self.title_n2, f.title)
         self.body_n2 = _accumulate(self.body, self.body_n2, f.body)
         self.names_n2 = _accumulate(self.names, self.names_n2, f.names)
+        if f.meaning is not None:
+            self.meaning = f.meaning.astype("float32") if self.meaning is None else self.meaning + f.meaning
+        if f.lang:
+            self.langs.add(f.lang)
         self.touch(published)
 
     def touch(self, published: float | None) -> None:
@@ -61,6 +73,9 @@ class StoryState:
                 self.touch(t)
                 self.size -= 1
         self.keys |= other.keys
+        if other.meaning is not None:
+            self.meaning = other.meaning if self.meaning is None else self.meaning + other.meaning
+        self.langs |= other.langs
 
 
 def _accumulate(total: dict[str, float], n2: float, vec: dict[str, float], vec_n2: float | None = None) -> float:
@@ -109,6 +124,9 @@ class OnlineClusterer:
         self.next_id = 1
         #: Merged stories point to the story that absorbed them.
         self.merged_into: dict[int, int] = {}
+        #: Active stories by embedding centroid (made on the first article with an embedding).
+        self.meanings: MeaningIndex | None = None
+        self._until_prune = _PRUNE_EVERY
 
     def find(self, story: int) -> int:
         """The live story that ``story`` is now part of (after merges)."""
@@ -122,10 +140,18 @@ class OnlineClusterer:
         A weighted sum of the title, body and name cosines, less a penalty that grows with the log
         of the days between the article and the story. A field missing on either side hands its
         weight to the others, so titles-only streams and nameless headlines score on the same scale.
+
+        With embeddings, meaning speaks where words cannot: for a title without a body it takes the
+        body's place (a headline has too few words to overlap with its paraphrases), and between
+        languages it takes the place of both title and body (words do not carry over; names do).
         """
         cfg = self.config
-        title = cosine(f.title, s.title, s.title_n2 ** 0.5)
-        body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else None
+        meaning = self.meaning(f, s)
+        if meaning is not None and f.lang and s.langs and f.lang not in s.langs:
+            title = body = meaning
+        else:
+            title = cosine(f.title, s.title, s.title_n2 ** 0.5)
+            body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else meaning
         total = cfg.title_weight * title + cfg.body_weight * (title if body is None else body)
         if f.names and s.names_n2 > 0.0:
             name_score = cosine(f.names, s.names, s.names_n2 ** 0.5)
@@ -139,17 +165,30 @@ class OnlineClusterer:
         if published is not None and s.last is not None and s.first is not None:
             gap = max(0.0, s.first - published, published - s.last) / _HOUR
             total -= cfg.time_penalty * math.log1p(gap / 24.0)
-        return total, (title, body, names, gap)
+        return total, (title, body, names, gap, meaning)
+
+    def meaning(self, f: Features, s: StoryState) -> float | None:
+        """Cosine of the article's embedding with the story's, rescaled so that ``meaning_floor``
+        (what unrelated news scores) is 0; ``None`` without embeddings on both sides."""
+        if f.meaning is None or s.meaning is None:
+            return None
+        norm = float((s.meaning @ s.meaning) ** 0.5)
+        if norm == 0.0:
+            return None
+        floor = self.config.meaning_floor
+        return max(0.0, (float(f.meaning @ s.meaning) / norm - floor) / (1.0 - floor))
 
     @staticmethod
     def explain(total: float, raw: tuple) -> dict[str, float]:
         """The features behind a score, rounded for people and for the store."""
-        title, body, names, gap = raw
+        title, body, names, gap, meaning = raw
         parts = {"title": round(title, 4)}
         if body is not None:
             parts["body"] = round(body, 4)
         if names is not None:
             parts["names"] = round(names, 4)
+        if meaning is not None:
+            parts["meaning"] = round(meaning, 4)
         if gap is not None:
             parts["hours_apart"] = round(gap, 1)
         parts["total"] = round(total, 4)
@@ -170,7 +209,27 @@ class OnlineClusterer:
             out.append(s)
             if len(out) >= self.config.max_candidates:
                 break
+        if f.meaning is not None and self.meanings is not None and self.config.meaning_candidates > 0:
+            self._add_meaning_candidates(f, horizon, out)
         return out
+
+    def _add_meaning_candidates(self, f: Features, horizon: float | None, out: list[StoryState]) -> None:
+        """Stories close in meaning that the words did not find (other languages, paraphrases)."""
+        assert self.meanings is not None
+        self._until_prune -= 1
+        if self._until_prune <= 0 and horizon is not None:
+            self._until_prune = _PRUNE_EVERY
+            for story in [sid for sid in self.meanings.ids()
+                          if (st := self.stories.get(sid)) is None or (st.last is not None and st.last < horizon)]:
+                self.meanings.remove(story)
+        seen = {s.id for s in out}
+        for story, _ in self.meanings.nearest(f.meaning, self.config.meaning_candidates, self.config.meaning_floor):
+            s = self.stories.get(story)
+            if s is None or story in seen:
+                continue
+            if horizon is not None and s.last is not None and s.last < horizon:
+                continue
+            out.append(s)
 
     def learn_one(self, f: Features, published: float | None) -> Decision:
         """Assign one article and update the stories."""
@@ -264,6 +323,10 @@ class OnlineClusterer:
         keys = f.query
         story.keys.update(keys)
         self.index.add(story.id, keys)
+        if f.meaning is not None and story.meaning is not None:
+            if self.meanings is None:
+                self.meanings = MeaningIndex(len(story.meaning))
+            self.meanings.put(story.id, story.meaning)
 
     def _merge(self, keep: StoryState, gone: StoryState) -> None:
         keep.absorb(gone)
@@ -271,3 +334,7 @@ class OnlineClusterer:
         self.index.add(keep.id, gone.keys)
         del self.stories[gone.id]
         self.merged_into[gone.id] = keep.id
+        if self.meanings is not None:
+            self.meanings.remove(gone.id)
+            if keep.meaning is not None:
+                self.meanings.put(keep.id, keep.meaning)

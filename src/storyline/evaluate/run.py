@@ -67,9 +67,9 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
     with tempfile.TemporaryDirectory(prefix="storyline-eval-") as tmp:
         engine = Engine(str(Path(tmp) / "eval.db"), config, batch_size=2000)
         assigned = []
-        for i, article in enumerate(articles):
-            assigned.append(engine.add(article).story_id)
-            if progress is not None and i % 256 == 0:
+        for i in range(0, len(articles), 256):
+            assigned.extend(a.story_id for a in engine.add_many(articles[i:i + 256]))
+            if progress is not None:
                 progress(i, len(articles))
         engine.close()
         find = engine.clusterer.find

@@ -61,6 +61,7 @@ def story_json(d: queries.StoryDetail, requested: int | None = None) -> dict[str
             "timeline": [{"time": t, "articles": n} for t, n in desc.timeline],
             "coverage": [{"outlet": o, "articles": [coverage_json(c) for c in items]} for o, items in d.coverage],
             "coverage_shown": d.coverage_shown,
+            "languages": [{"lang": lang, "articles": n} for lang, n in d.languages],
             "related": [card_json(c) for c in d.related], "requested": requested, "page": f"/story/{row.id}"}
 
 

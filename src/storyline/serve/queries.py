@@ -101,6 +101,8 @@ class StoryDetail:
     coverage_shown: int
     related: list[Card]
     clock: Clock
+    #: Languages of the story's articles with their counts, most articles first (``None``: unknown).
+    languages: list[tuple[str | None, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +325,9 @@ def story_detail(conn: sqlite3.Connection, cache: Descriptions, story_id: int,
         shown += sum(1 + len(i.copies) for i in picked)
         groups.append((outlet, [entry(i) for i in picked]))
     related = related_stories(conn, cache, row, desc, clock)
-    return StoryDetail(row, desc, groups, len(light), min(shown, len(light)), related, clock)
+    languages = [(lang, n) for lang, n in conn.execute(
+        "SELECT lang, COUNT(*) AS n FROM articles WHERE story = ? GROUP BY lang ORDER BY n DESC, lang", (row.id,))]
+    return StoryDetail(row, desc, groups, len(light), min(shown, len(light)), related, clock, languages)
 
 
 def related_stories(conn: sqlite3.Connection, cache: Descriptions, row: StoryRow, desc: Description,

@@ -74,6 +74,11 @@ class TimelinePoint(BaseModel):
     articles: int
 
 
+class LanguageOut(BaseModel):
+    lang: str | None = Field(description="ISO 639-1 code, declared by the source or detected; null: unknown")
+    articles: int
+
+
 class StoryOut(BaseModel):
     id: int
     headline: str
@@ -87,6 +92,7 @@ class StoryOut(BaseModel):
     timeline: list[TimelinePoint]
     coverage: list[OutletOut]
     coverage_shown: int
+    languages: list[LanguageOut]
     related: list[StoryCardOut]
     requested: int | None = Field(None, description="the id asked for, when it was merged into this story")
     page: str

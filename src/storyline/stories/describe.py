@@ -7,7 +7,6 @@ preferred (news puts the event first), near-repeats skipped.
 
 from __future__ import annotations
 
-import marshal
 import math
 import re
 from collections import Counter, defaultdict
@@ -17,7 +16,7 @@ from datetime import datetime, timezone
 from ..model import CoverageItem, Entity, Story
 from ..store.base import ArticleRow, StoryRow
 from ..text.entities import entity_type, is_title_case, person_core, spans, strip_dateline
-from ..text.features import NAME, Vectorizer
+from ..text.features import NAME, Vectorizer, unpack
 from ..text.tokens import terms
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -28,8 +27,8 @@ _SAMPLE = 80
 
 
 def _vectors(row: ArticleRow) -> dict[str, dict[str, float]]:
-    title, body, names, _query, _sketch = marshal.loads(row.features)
-    return {"t": title, "b": body, "n": names}
+    f, _sketch = unpack(row.features)
+    return {"t": f.title, "b": f.body, "n": f.names}
 
 
 def _add(total: dict[str, float], vec: dict[str, float]) -> None:
@@ -258,7 +257,20 @@ def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) 
         keywords=keywords(centre),
         timeline=timeline(rows),
         coverage=coverage(rows),
+        languages=languages(rows),
     )
+
+
+def languages(rows: Sequence[ArticleRow]) -> tuple[tuple[str, int], ...]:
+    """The languages of a story's articles with their counts, most articles first.
+
+    >>> from storyline.store.base import ArticleRow as R
+    >>> languages([R(i, str(i), "t", "", None, None, None, None, lang, 1, "new", None, "", 0, "{}", b"")
+    ...            for i, lang in enumerate(["de", "en", "en", None])])
+    (('en', 2), ('de', 1))
+    """
+    counts = Counter(r.lang for r in rows if r.lang)
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _starts_word(text: str, word: str) -> bool:

@@ -9,10 +9,12 @@ flat and makes a replay from the store give the same numbers.
 from __future__ import annotations
 
 import heapq
+import marshal
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from .entities import is_title_case
 from .scan import scan
@@ -32,6 +34,10 @@ class Features:
     query: list[str] = field(default_factory=list)
     #: Lower-cased words of the body's opening, for near-duplicate sketches.
     body_words: list[str] = field(default_factory=list)
+    #: The article's sentence embedding (unit vector, numpy), when embeddings are on.
+    meaning: Any = None
+    #: The article's language (ISO 639-1), when known.
+    lang: str | None = None
 
 
 _LOG: list[float] = [0.0, 0.0]
@@ -124,3 +130,32 @@ def cosine(vec: dict[str, float], centroid: dict[str, float], centroid_norm: flo
         return 0.0
     get = centroid.get
     return sum(w * get(k, 0.0) for k, w in vec.items()) / centroid_norm
+
+
+def pack(f: Features, sketch: tuple[int, ...] = ()) -> bytes:
+    """An article's vectors (and near-duplicate sketch) as bytes, for the store; see :func:`unpack`.
+
+    >>> f, sk = unpack(pack(Features({"quake": 1.0}, {}, {}, ["quake"], lang="en"), (7,)))
+    >>> f.title, f.lang, sk
+    ({'quake': 1.0}, 'en', (7,))
+    """
+    # marshal: an order of magnitude faster than JSON for these dicts of floats, and exact.
+    if f.meaning is None and f.lang is None:
+        return marshal.dumps((f.title, f.body, f.names, f.query, sketch))
+    # Embeddings as float16: half the bytes, and cosines move by less than 1e-3.
+    meaning = None if f.meaning is None else f.meaning.astype("float16").tobytes()
+    return marshal.dumps((f.title, f.body, f.names, f.query, sketch, f.lang, meaning))
+
+
+def unpack(data: bytes) -> tuple[Features, tuple[int, ...]]:
+    """The vectors and sketch that :func:`pack` stored (rows written before embeddings included)."""
+    fields = marshal.loads(data)
+    title, body, names, query, sketch = fields[:5]
+    f = Features(title, body, names, query)
+    if len(fields) > 5:
+        f.lang = fields[5]
+        if fields[6] is not None:
+            import numpy as np
+
+            f.meaning = np.frombuffer(fields[6], dtype=np.float16).astype(np.float32)
+    return f, tuple(sketch)

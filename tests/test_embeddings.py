@@ -1,0 +1,166 @@
+"""Meaning beyond words: sentence embeddings, cross-lingual stories, language detection, the sparse mode.
+
+Every article here was written for these tests (English, German, Spanish and French reports of two
+invented-for-the-test events and one unrelated report).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from storyline import Article, Engine
+from storyline.config import Config
+from storyline.text.embeddings import EmbeddingError, embedder_for, embedding_text
+from storyline.text.features import Features, pack, unpack
+from storyline.text.language import detect, language_of
+
+TROOPS = [
+    Article(id="troops-en", title="North Korea sends more troops to Russia, Seoul says", source="Wire EN",
+            text="North Korea has sent thousands more soldiers to Russia to fight against Ukraine, South Korea's "
+                 "intelligence service said on Wednesday. The troops arrived in the Kursk region.", published=0.0),
+    Article(id="troops-de", title="Nordkorea schickt weitere Soldaten nach Russland", source="Zeitung DE",
+            text="Nordkorea hat nach Angaben des südkoreanischen Geheimdienstes Tausende weitere Soldaten nach "
+                 "Russland geschickt, um gegen die Ukraine zu kämpfen. Die Truppen trafen in der Region Kursk ein.",
+            published=3600.0),
+    Article(id="troops-es", title="Corea del Norte envía más tropas a Rusia, según Seúl", source="Diario ES",
+            text="Corea del Norte ha enviado miles de soldados más a Rusia para luchar contra Ucrania, según el "
+                 "servicio de inteligencia de Corea del Sur. Las tropas llegaron a la región de Kursk.",
+            published=7200.0),
+    Article(id="troops-fr", title="La Corée du Nord envoie davantage de soldats en Russie", source="Journal FR",
+            text="La Corée du Nord a envoyé des milliers de soldats supplémentaires en Russie pour combattre "
+                 "l'Ukraine, selon les services de renseignement sud-coréens. Les troupes sont arrivées dans la "
+                 "région de Koursk.", published=9000.0),
+]
+TIPS = [
+    Article(id="tips-en", title="Congress weighs plan to end taxes on tips", source="Wire EN",
+            text="Lawmakers in Washington debated a proposal to exempt tips from federal income tax, a plan "
+                 "backed by restaurant workers and opposed by some economists.", published=9500.0),
+    Article(id="tips-de", title="Kongress berät über Steuerfreiheit für Trinkgelder", source="Zeitung DE",
+            text="Abgeordnete in Washington debattierten einen Vorschlag, Trinkgelder von der "
+                 "Bundeseinkommensteuer zu befreien. Kellner unterstützen den Plan, einige Ökonomen nicht.",
+            published=9800.0),
+]
+QUAKE = Article(id="quake-es", title="Un terremoto sacude la isla de Qeshm en Irán", source="Diario ES",
+                text="Un terremoto de magnitud 5,6 sacudió el domingo la isla iraní de Qeshm, en el golfo Pérsico, "
+                     "y dejó varios heridos leves según la Media Luna Roja.", published=9900.0)
+
+
+#: Embeddings on, whatever the default (the sparse mode is tested against it).
+DENSE = Config().with_overrides({"embeddings": "use"})
+
+
+def stories_of(assignments) -> dict[str, int]:
+    return {a.article_id: a.story_id for a in assignments}
+
+
+def test_reports_in_four_languages_make_one_story_and_other_events_stay_apart():
+    with Engine(config=DENSE) as engine:
+        placed = stories_of(engine.add_many([*TROOPS, *TIPS, QUAKE]))
+        troops = {placed[a.id] for a in TROOPS}
+        assert len(troops) == 1
+        assert placed["tips-en"] == placed["tips-de"]
+        assert placed["tips-en"] not in troops
+        assert placed["quake-es"] not in troops | {placed["tips-en"]}
+        story = engine.story(troops.pop())
+        assert story is not None
+        assert {lang for lang, _ in story.languages} == {"en", "de", "es", "fr"}
+        why = engine.store.article("troops-de")
+        assert why is not None and json.loads(why.why)["scores"]["meaning"] > 0.3
+
+
+def test_sparse_mode_keeps_languages_apart():
+    with Engine(config=Config().with_overrides({"embeddings": "none"})) as engine:
+        assert engine.embedder is None
+        placed = stories_of(engine.add_many(TROOPS))
+        assert placed["troops-en"] != placed["troops-de"]
+
+
+def test_embeddings_survive_a_restart(tmp_path):
+    db = str(tmp_path / "news.db")
+    with Engine(db, DENSE) as engine:
+        first = stories_of(engine.add_many(TROOPS[:2]))
+    with Engine(db, DENSE) as engine:  # the story's meaning is rebuilt from the stored articles
+        later = engine.add(TROOPS[2])
+        assert later.kind == "joined" and later.story_id == first["troops-en"]
+    row = Engine(db).store.article("troops-de")
+    f, _ = unpack(row.features)
+    assert f.lang == "de" and f.meaning is not None and f.meaning.shape == (512,)
+    assert abs(float(np.linalg.norm(f.meaning)) - 1.0) < 1e-2
+
+
+def test_batched_and_one_by_one_give_the_same_stories():
+    with Engine(config=DENSE) as a, Engine(config=DENSE) as b:
+        together = [x.story_id for x in a.add_many([*TROOPS, *TIPS, QUAKE], batch=3)]
+        alone = [b.add(x).story_id for x in [*TROOPS, *TIPS, QUAKE]]
+    assert together == alone
+
+
+def test_language_declared_or_detected():
+    assert language_of("en-GB", "Nordkorea schickt Soldaten", "") == "en"  # the source's word wins
+    assert language_of(None, "Nordkorea schickt weitere Soldaten nach Russland", "") == "de"
+    assert detect("Corea del Norte envía más tropas a Rusia, según Seúl") == "es"
+    assert detect("La Corée du Nord envoie davantage de soldats en Russie") == "fr"
+    assert detect("Quake") is None
+
+
+class CharacterTrigrams:
+    """A small embedder of our own: hashed character trigrams (shows the bring-your-own interface)."""
+
+    name = "char-trigrams"
+    dim = 64
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            t = text.lower()
+            for j in range(len(t) - 2):
+                out[i, sum(map(ord, t[j:j + 3])) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+def test_bring_your_own_embedder(tmp_path):
+    config = Config().with_overrides({"embeddings": f"{__name__}:CharacterTrigrams"})
+    with Engine(str(tmp_path / "own.db"), config) as engine:
+        assert engine.embedder is not None and engine.embedder.name == "char-trigrams"
+        engine.add_many(TROOPS[:1])
+        engine.flush()
+        f, _ = unpack(engine.store.article("troops-en").features)
+        assert f.meaning.shape == (64,)
+    with pytest.raises(EmbeddingError, match="unknown embedding model"):
+        embedder_for("word2vec")
+    with pytest.raises(EmbeddingError, match="cannot load"):
+        embedder_for("no_such_module_here:Model")
+
+
+def test_pack_keeps_old_rows_readable():
+    old_style = pack(Features({"a": 1.0}, {}, {}, ["a"]), (3,))  # no language, no embedding
+    f, sk = unpack(old_style)
+    assert f.meaning is None and f.lang is None and sk == (3,)
+
+
+def test_embedding_text_is_title_and_lead():
+    assert embedding_text("Quake hits Qeshm", "") == "Quake hits Qeshm"
+    assert embedding_text("Quake hits Qeshm?", "One two three", words=2) == "Quake hits Qeshm? One two"
+
+
+def test_cli_no_embeddings_flag(tmp_path, run_cli):
+    src = tmp_path / "four.jsonl"
+    with open(src, "w", encoding="utf-8") as out:
+        for a in TROOPS:
+            out.write(json.dumps({"id": a.id, "title": a.title, "text": a.text, "source": a.source,
+                                  "published": a.published}) + "\n")
+    sparse = run_cli("ingest", src, "--db", tmp_path / "sparse.db", "--no-embeddings", "--json")
+    dense = run_cli("ingest", src, "--db", tmp_path / "dense.db", "--json", env={"STORYLINE_EMBEDDINGS": "use"})
+    assert sparse.returncode == 0 and dense.returncode == 0, sparse.stderr + dense.stderr
+    assert json.loads(sparse.stdout.splitlines()[-1])["stories"] == 4
+    assert json.loads(dense.stdout.splitlines()[-1])["stories"] == 1
+    listed = json.loads(run_cli("stories", "--db", tmp_path / "dense.db", "--json").stdout)
+    shown = run_cli("show", str(listed[0]["id"]), "--db", tmp_path / "dense.db", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert {x["lang"] for x in json.loads(shown.stdout)["languages"]} == {"en", "de", "es", "fr"}

@@ -154,6 +154,10 @@ def run_cost(sizes: list[int], window: int, budget: float) -> dict:
     rows: list[dict] = []
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, env=env(), stdout=subprocess.PIPE, text=True)
+    import threading
+
+    timer = threading.Timer(budget, process.kill)  # the budget holds even while a window is running
+    timer.start()
     stopped = False
     try:
         assert process.stdout is not None
@@ -165,9 +169,11 @@ def run_cost(sizes: list[int], window: int, budget: float) -> dict:
                 stopped = True
                 break
     finally:
+        timer.cancel()
         if process.poll() is None:
             process.kill()
         process.wait()
+    stopped = stopped or len(rows) < len(sizes)
     return {"rows": rows, "sizes": sizes, "window": window, "budget": budget, "stopped": stopped,
             "seconds": time.perf_counter() - started}
 

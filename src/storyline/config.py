@@ -55,6 +55,10 @@ class Config:
     meaning_floor: float = 0.2
     #: Stories nearest in meaning looked up per article besides the word index's (0: none).
     meaning_candidates: int = 4
+    #: A runner-up story scoring at least this is evidence that two stories are related.
+    storyline_low: float = 0.12
+    #: Two stories whose evidence adds up to this are in one storyline.
+    storyline_evidence: float = 0.25
 
     def with_overrides(self, values: Mapping[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 import zlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field
 
 from .cluster.duplicates import NearDuplicates, text_key
@@ -22,6 +22,9 @@ from .cluster.online import Decision, OnlineClusterer
 from .config import Config
 from .ingest.records import canonical_url
 from .model import Article, Assignment, Story
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .stories.storylines import Storyline
 from .store.base import ArticleRow, Store
 from .store.sqlite import SQLiteStore
 from .text.embeddings import Embedder, embedder_for, embedding_text
@@ -267,6 +270,28 @@ class Engine:
         if row is None:
             return None
         return describe(row, self.store.story_articles(row.id), self.vectorizer)
+
+    def storylines(self, limit: int = 20) -> list["Storyline"]:
+        """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most
+        recently active first. Reads every stored decision: a command's work, not a page's."""
+        from .stories.storylines import assemble, gather
+
+        self.flush()
+        cfg = self.config
+        decisions = ((row.story, *_runner_up(row.why)) for row in self.store.replay() if row.kind != "copy")
+        groups = gather(decisions, cfg.storyline_evidence, cfg.storyline_low).groups(self.store.resolve)
+        lines = []
+        for group in groups:
+            stories = [s for s in (self.story(i) for i in group) if s is not None]
+            if len(stories) > 1:
+                lines.append(assemble(stories))
+        lines.sort(key=lambda line: (-(line.stories[0].last_seen or 0.0), line.id))
+        return lines[:limit]
+
+
+def _runner_up(why: str) -> tuple[int | None, float]:
+    d = json.loads(why)
+    return d.get("runner_up"), float(d.get("runner_up_score", 0.0))
 
 
 def _why(a: Assignment, cfg: Config) -> dict[str, object]:

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N stories (default 20)")
     p.add_argument("--sort", choices=("activity", "coverage"), default="activity",
                    help="newest activity first (default), or most outlets and articles first")
+    p.add_argument("--storylines", action="store_true",
+                   help="related stories tied into storylines (same actors and theme over weeks)")
     p.add_argument("--db", help=_db_help())
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -233,6 +235,8 @@ def _open_engine(db: str | None):
 def cmd_stories(args: argparse.Namespace) -> int:
     from .render import story_lines, story_summary_json
 
+    if args.storylines:
+        return _storylines(args)
     engine = _open_engine(args.db)
     with engine:
         since = None
@@ -248,6 +252,26 @@ def cmd_stories(args: argparse.Namespace) -> int:
         return 0
     for rank, story in enumerate(stories, start=1):
         print("\n".join(story_lines(rank, story)))
+        print()
+    return 0
+
+
+def _storylines(args: argparse.Namespace) -> int:
+    from .render import storyline_json, storyline_lines
+
+    with _open_engine(args.db) as engine:
+        lines = engine.storylines(limit=args.limit)
+    if args.since is not None and lines:
+        latest = max(s.last_seen or 0.0 for line in lines for s in line.stories)
+        lines = [line for line in lines if (line.stories[0].last_seen or 0.0) >= latest - args.since]
+    if args.json:
+        print(json.dumps([storyline_json(line) for line in lines], ensure_ascii=False, indent=1))
+        return 0
+    if not lines:
+        print("No storylines yet: no two stories are related closely enough.")
+        return 0
+    for rank, line in enumerate(lines, start=1):
+        print("\n".join(storyline_lines(rank, line)))
         print()
     return 0
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 
 from ..model import Story
+from ..stories.storylines import Storyline
 
 
 def when(ts: float | None, with_date: bool = True) -> str:
@@ -113,3 +114,17 @@ def story_page(story: Story) -> list[str]:
                 lines += textwrap.wrap(f"↳ copy: {k.source or 'unknown outlet'}: {k.title}  [{k.article_id}]",
                                        width, initial_indent="      ", subsequent_indent="        ")
     return lines
+
+
+def storyline_json(line: Storyline) -> dict[str, object]:
+    """A storyline as ``storyline stories --storylines --json`` prints it."""
+    return {"id": line.id, "name": line.name, "stories": [story_summary_json(s) for s in line.stories]}
+
+
+def storyline_lines(rank: int, line: Storyline) -> list[str]:
+    """A storyline for the terminal: its name, then its stories, newest activity first."""
+    articles = sum(s.articles for s in line.stories)
+    out = [f"{rank:>2}. {line.name}", f"    {len(line.stories)} stories · {articles} articles · storyline {line.id}"]
+    for story in line.stories:
+        out.append(f"    - {story.headline} ({story.articles} articles, story {story.id}, last seen {when(story.last_seen, with_date=False)})")
+    return out

@@ -62,6 +62,10 @@ def story_json(d: queries.StoryDetail, requested: int | None = None) -> dict[str
             "coverage": [{"outlet": o, "articles": [coverage_json(c) for c in items]} for o, items in d.coverage],
             "coverage_shown": d.coverage_shown,
             "languages": [{"lang": lang, "articles": n} for lang, n in d.languages],
+            "storyline": None if d.storyline is None else {
+                "id": d.storyline.id, "name": d.storyline.name,
+                "stories": [{"id": s.id, "headline": s.headline, "articles": s.articles,
+                             "last_seen": iso(s.last_seen), "page": f"/story/{s.id}"} for s in d.storyline.stories]},
             "related": [card_json(c) for c in d.related], "requested": requested, "page": f"/story/{row.id}"}
 
 
@@ -115,7 +119,7 @@ def router(state: ServerState) -> APIRouter:
         conn = state.readers.get()
         live = queries.live_story(conn, story_id)
         try:
-            detail = queries.story_detail(conn, state.cache, live, show_all=all)
+            detail = queries.story_detail(conn, state.cache, live, show_all=all, storylines=state.storylines)
         except NotFound:
             raise HTTPException(404, f"no story {story_id}") from None
         return story_json(detail, story_id if live != story_id else None)

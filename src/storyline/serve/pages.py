@@ -73,7 +73,7 @@ def router(state: ServerState) -> APIRouter:
         if live != story_id:
             return RedirectResponse(f"/story/{live}", 301)
         try:
-            detail = queries.story_detail(conn, state.cache, live, show_all=all)
+            detail = queries.story_detail(conn, state.cache, live, show_all=all, storylines=state.storylines)
         except NotFound:
             raise PageError(404, "No such story", f"There is no story {story_id} in this store.") from None
         return render("story.html", d=detail, clock=detail.clock)

@@ -12,6 +12,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from html import escape
 
 from ..model import CoverageItem, Entity
@@ -21,6 +22,9 @@ from . import charts
 from .cache import STORY_COLUMNS, Description, Descriptions, story_rows
 from .db import Clock
 from .explain import Why, explain
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .storylines import StorylineView, Storylines
 
 #: Time windows offered as filters (seconds back from the clock; ``all`` means no limit).
 WINDOWS: dict[str, float | None] = {"6h": 6 * 3600.0, "24h": 86400.0, "3d": 3 * 86400.0, "7d": 7 * 86400.0,
@@ -103,6 +107,8 @@ class StoryDetail:
     clock: Clock
     #: Languages of the story's articles with their counts, most articles first (``None``: unknown).
     languages: list[tuple[str | None, int]] = field(default_factory=list)
+    #: The storyline the story is part of, if any.
+    storyline: "StorylineView | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +301,7 @@ def live_story(conn: sqlite3.Connection, story_id: int) -> int:
 
 
 def story_detail(conn: sqlite3.Connection, cache: Descriptions, story_id: int,
-                 show_all: bool = False) -> StoryDetail:
+                 show_all: bool = False, storylines: "Storylines | None" = None) -> StoryDetail:
     """A live story with its description, coverage (copies folded, each with "why here") and related
     stories. Raises :class:`NotFound`."""
     rows = story_rows(conn, [story_id])
@@ -327,7 +333,9 @@ def story_detail(conn: sqlite3.Connection, cache: Descriptions, story_id: int,
     related = related_stories(conn, cache, row, desc, clock)
     languages = [(lang, n) for lang, n in conn.execute(
         "SELECT lang, COUNT(*) AS n FROM articles WHERE story = ? GROUP BY lang ORDER BY n DESC, lang", (row.id,))]
-    return StoryDetail(row, desc, groups, len(light), min(shown, len(light)), related, clock, languages)
+    storyline = storylines.of(conn, cache, row) if storylines is not None else None
+    return StoryDetail(row, desc, groups, len(light), min(shown, len(light)), related, clock, languages,
+                       storyline)
 
 
 def related_stories(conn: sqlite3.Connection, cache: Descriptions, row: StoryRow, desc: Description,

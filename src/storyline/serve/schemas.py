@@ -79,6 +79,20 @@ class LanguageOut(BaseModel):
     articles: int
 
 
+class StorylineStoryOut(BaseModel):
+    id: int
+    headline: str
+    articles: int
+    last_seen: str | None
+    page: str
+
+
+class StorylineOut(BaseModel):
+    id: int = Field(description="the smallest story id in the storyline (stable while it grows)")
+    name: str = Field(description="the names its stories share, else its biggest story's headline")
+    stories: list[StorylineStoryOut]
+
+
 class StoryOut(BaseModel):
     id: int
     headline: str
@@ -93,6 +107,7 @@ class StoryOut(BaseModel):
     coverage: list[OutletOut]
     coverage_shown: int
     languages: list[LanguageOut]
+    storyline: StorylineOut | None = Field(None, description="related stories of one thread, this one included")
     related: list[StoryCardOut]
     requested: int | None = Field(None, description="the id asked for, when it was merged into this story")
     page: str

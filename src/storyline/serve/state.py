@@ -14,6 +14,7 @@ from .briefs import Briefs
 from .cache import Descriptions
 from .db import Readers
 from .priority import Foreground
+from .storylines import Storylines
 from .security import Csrf
 from .settings import Settings
 from .watching import FeedFollower
@@ -33,6 +34,7 @@ class ServerState:
         SQLiteStore(settings.db).close()  # refuse a file that is not a store; bring the schema up to date
         self.readers = Readers(settings.db)
         self.foreground = Foreground()
+        self.storylines = Storylines()
         self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
                                   warm_pause=settings.warm_pause, foreground=self.foreground)
         self.writer = Writer(settings.db)

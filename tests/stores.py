@@ -64,6 +64,13 @@ def pg_server() -> Iterator[PgServer]:
     except Exception as exc:  # noqa: BLE001 - any reason: the tests must fail, saying why
         pytest.fail(f"the test PostgreSQL server did not start: {type(exc).__name__}: {exc}")
     handle = PgServer(server, time.perf_counter() - start)
+    import psycopg
+
+    # A throw-away server: no waiting for the disk (commits, checkpoints, the shutdown at the end).
+    with psycopg.connect(handle.url(), autocommit=True) as conn:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        conn.execute("SELECT pg_reload_conf()")
     yield handle
     server.cleanup()
 

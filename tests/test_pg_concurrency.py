@@ -17,7 +17,9 @@ from pathlib import Path
 from conftest import clean_env, write_jsonl
 from stores import sql
 
+from storyline import Engine
 from storyline.evaluate.metrics import bcubed
+from storyline.ingest import to_article
 from storyline.store import open_store
 
 PROCESSES = 3
@@ -94,7 +96,9 @@ def test_three_ingest_processes_at_once_equal_one_ingesting_the_union(pg_server,
         summaries.append(json.loads(out))
     stored = summaries[-1]["stored_articles"]
     placed = [s["new"] + s["joined"] + s["copy"] for s in summaries[:PROCESSES]]
-    assert all(n > 20 for n in placed) and sum(placed) == stored, placed  # all three wrote, nothing twice
+    # Each stored article was placed by exactly one of them (the others saw it as already stored). One may
+    # place none: in lockstep, each of its articles can reach the store second.
+    assert sum(placed) == stored and sum(1 for n in placed if n) >= 2, placed
     # Every article exactly once: no id twice, no text twice (the demo has three pairs of copies with one
     # text under two ids: whichever came first is stored, so articles are named by text key below).
     assert sql(shared, "SELECT count(*) FROM (SELECT id FROM articles GROUP BY id HAVING count(*) > 1) d") == [(0,)]
@@ -112,8 +116,9 @@ def test_three_ingest_processes_at_once_equal_one_ingesting_the_union(pg_server,
     assert counted == stored
 
 
-def test_engines_taking_turns_in_small_batches_keep_every_article_once(pg_server, tmp_path):
-    """Batches of 7 articles: the processes interleave many times, each catching up with the others."""
+def test_engines_started_at_any_moment_keep_every_article_once(pg_server, tmp_path):
+    """Three Python API engines on overlapping files, started without any gate, so that they run alone
+    at times and together at others: every article is stored once and the counters hold."""
     records = demo_records()
     parts = overlapping_inputs(records, tmp_path)
     shared = pg_server.new_database()
@@ -128,11 +133,21 @@ def test_engines_taking_turns_in_small_batches_keep_every_article_once(pg_server
         assert proc.returncode == 0, err
     rows = sql(shared, "SELECT text_key, count(*) FROM articles GROUP BY text_key")
     assert all(n == 1 for _, n in rows) and len(rows) == len(records) - 3  # the demo has 3 duplicates
+    assert [s for (s,) in sql(shared, "SELECT seq FROM articles ORDER BY seq")] == list(range(1, len(rows) + 1))
+    counted = sql(shared, "SELECT coalesce(sum(articles), 0) FROM stories WHERE merged_into IS NULL")[0][0]
+    assert counted == len(rows)
+    assert sql(shared, "SELECT count(*) FROM articles a LEFT JOIN stories s ON s.id = a.story "
+                       "WHERE s.id IS NULL OR s.merged_into IS NOT NULL") == [(0,)]
+    # The order of arrival differs from one process's, so the stories may too, but not their quality.
     gold = {r["id"]: r["story"] for r in records}
-    got = {i: s for i, s in sql(shared, "SELECT id, story FROM articles")}
+    got = dict(sql(shared, "SELECT id, story FROM articles"))
     ids = sorted(got)
     _, _, f1 = bcubed([got[i] for i in ids], [gold[i] for i in ids])
-    assert f1 >= 0.9, f1  # as good as one process on the demo news (interleaving costs no quality)
+    with Engine() as engine:
+        alone = {r["id"]: engine.add(to_article({k: v for k, v in r.items() if k != "story"})) for r in records}
+        single = {i: engine.story_of(i) for i in ids}
+    _, _, f1_single = bcubed([single[i] for i in ids], [gold[i] for i in ids])
+    assert alone and f1 >= f1_single - 0.05, (f1, f1_single)
 
 
 def test_processes_opening_a_new_database_at_once_migrate_it_once(pg_server, tmp_path):

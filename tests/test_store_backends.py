@@ -133,7 +133,8 @@ def test_both_backends_make_the_same_stories(ingested, tmp_path, run_cli):
     assert sql(ingested, columns) == sql(reference, columns)
 
 
-def test_merges_keep_articles_pointing_at_live_stories(store_target):
+def test_merges_keep_articles_pointing_at_live_stories(store_target, run_cli):
+    """When a bridging article ties two stories together, the store and the CLI follow the merge."""
     eager = Config().with_overrides({"merge_threshold": 0.0})
     with Engine(store_target, eager) as engine:
         a = engine.add(Article(id="m1", title="Brannock dam cracks after storm", published=0.0))
@@ -153,6 +154,11 @@ def test_merges_keep_articles_pointing_at_live_stories(store_target):
         assert store.resolve(gone) == kept and [r.id for r in store.story_articles(gone)] == ["m1", "m2", "m3"]
     finally:
         store.close()
+    shown = run_cli("show", str(gone), "--db", store_target, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["id"] == kept
+    assert json.loads(run_cli("why", "m1", "--db", store_target, "--json").stdout)["story"] == kept
+    assert [s["id"] for s in json.loads(run_cli("stories", "--db", store_target, "--json").stdout)] == [kept]
 
 
 def test_full_text_search_finds_words_and_tolerates_bad_queries(store_target):

@@ -301,8 +301,13 @@ class OnlineClusterer:
             get = y.get
             return sum(w * get(k, 0.0) for k, w in x.items()) / (xn2 * yn2) ** 0.5
 
-        title = cos(a.title, a.title_n2, b.title, b.title_n2)
-        body = cos(a.body, a.body_n2, b.body, b.body_n2) if a.body_n2 > 0.0 and b.body_n2 > 0.0 else title
+        meaning = self._centroid_meaning(a, b)
+        if meaning is not None and a.langs and b.langs and not a.langs & b.langs:
+            title = body = meaning  # as for an article in another language: words do not carry over
+        else:
+            title = cos(a.title, a.title_n2, b.title, b.title_n2)
+            body = cos(a.body, a.body_n2, b.body, b.body_n2) if a.body_n2 > 0.0 and b.body_n2 > 0.0 else \
+                (title if meaning is None else meaning)
         text = cfg.title_weight * title + cfg.body_weight * body
         if a.names_n2 > 0.0 and b.names_n2 > 0.0:
             total = text + cfg.entity_weight * cos(a.names, a.names_n2, b.names, b.names_n2)
@@ -312,6 +317,16 @@ class OnlineClusterer:
             gap = max(0.0, b.first - a.last, a.first - b.last) / _HOUR
             total -= cfg.time_penalty * math.log1p(gap / 24.0)
         return total
+
+    def _centroid_meaning(self, a: StoryState, b: StoryState) -> float | None:
+        """:meth:`meaning` between two stories' centroids."""
+        if a.meaning is None or b.meaning is None:
+            return None
+        norms = float((a.meaning @ a.meaning) * (b.meaning @ b.meaning)) ** 0.5
+        if norms == 0.0:
+            return None
+        floor = self.config.meaning_floor
+        return max(0.0, (float(a.meaning @ b.meaning) / norms - floor) / (1.0 - floor))
 
     def _new_story(self) -> StoryState:
         story = StoryState(self.next_id)

@@ -52,9 +52,10 @@ class _Known:
 class Engine:
     """Keeps a set of stories up to date as articles arrive, and answers for them.
 
-    ``store`` is a path to an SQLite file, a :class:`~storyline.store.base.Store`, or ``None`` for
-    an in-memory store. Articles are written in batches; ``flush()`` (or leaving a ``with`` block)
-    writes what is pending. ``on_flush`` is called with the number of articles written so far.
+    ``store`` is a path to an SQLite file, a ``postgresql://`` URL, a :class:`~storyline.store.base.Store`,
+    or ``None`` for an in-memory store. Articles are written in batches; ``flush()`` (or leaving a
+    ``with`` block) writes what is pending. Several engines (in several processes) may share a
+    PostgreSQL store: each reads what the others wrote before it places an article. ``on_flush`` is called with the number of articles written so far.
     """
 
     def __init__(self, store: Store | str | None = None, config: Config | None = None,

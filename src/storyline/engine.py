@@ -55,7 +55,8 @@ class Engine:
     ``store`` is a path to an SQLite file, a ``postgresql://`` URL, a :class:`~storyline.store.base.Store`,
     or ``None`` for an in-memory store. Articles are written in batches; ``flush()`` (or leaving a
     ``with`` block) writes what is pending. Several engines (in several processes) may share a
-    PostgreSQL store: each reads what the others wrote before it places an article. ``on_flush`` is called with the number of articles written so far.
+    PostgreSQL store: each reads what the others wrote before it places an article. ``on_flush`` is
+    called with the number of articles written so far.
     """
 
     def __init__(self, store: Store | str | None = None, config: Config | None = None,

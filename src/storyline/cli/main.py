@@ -421,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `storyline stories | head`: the reader left; nothing is wrong
+        return 0
     except Exception as exc:
         if not type(exc).__module__.startswith("psycopg"):
             raise
@@ -428,5 +430,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = str(exc).strip().splitlines()
         print(f"{PROG}: error: PostgreSQL: {detail[0] if detail else type(exc).__name__}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return 0

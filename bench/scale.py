@@ -235,12 +235,15 @@ CORPUS_PLANS = [("defaults", []),
                                                               "--overlap", "6h"])]
 
 
-def run_corpora() -> list[dict]:
+def run_corpora(synthetic_articles: int = 0) -> list[dict]:
     from storyline.evaluate.metrics import bcubed
 
     rows = []
-    for folder in sorted(p for p in datasets_dir().iterdir() if (p / "articles.jsonl").is_file()):
-        data = folder / "articles.jsonl"
+    corpora = [(p.name, p / "articles.jsonl") for p in sorted(datasets_dir().iterdir())
+               if (p / "articles.jsonl").is_file()]
+    if synthetic_articles:
+        corpora.append((f"synthetic (seed {SEED})", synthetic(synthetic_articles)))
+    for name, data in corpora:
         ids, gold = [], []
         with data.open(encoding="utf-8") as lines:
             for line in lines:
@@ -261,13 +264,13 @@ def run_corpora() -> list[dict]:
                 summary = backfill_once(data, "ray", 2, [*extra, "--predictions", str(back_out)])
                 back = _predictions(back_out)
                 b = [back[i] for i in ids]
-                rows.append({"corpus": folder.name, "plan": plan, "articles": len(ids),
+                rows.append({"corpus": name, "plan": plan, "articles": len(ids),
                              "agreement_f1": bcubed(b, s)[2], "single_f1": bcubed(s, gold)[2],
                              "backfill_f1": bcubed(b, gold)[2], "single_stories": len(set(s)),
                              "backfill_stories": len(set(b)), "partitions": summary["partitions"],
                              "warmup": summary["warmup_articles"], "single_s": single_s,
                              "backfill_s": summary["process_s"], "start_s": summary["seconds"].get("start", 0.0)})
-                print(f"scale: {folder.name} ({plan}): agreement {rows[-1]['agreement_f1']:.4f}", file=sys.stderr)
+                print(f"scale: {name} ({plan}): agreement {rows[-1]['agreement_f1']:.4f}", file=sys.stderr)
     return rows
 
 
@@ -336,7 +339,7 @@ def speed_section(speed: dict) -> str:
 
 def corpora_section(rows: list[dict]) -> str:
     lines = ["### Backfill on the shared corpora", "",
-             "Reproduce with `nice python bench/scale.py --corpora`: for each corpus, "
+             "Reproduce with `nice python bench/scale.py --corpora --synthetic 20000`: for each corpus, "
              "`storyline eval CORPUS --predictions single.jsonl` and "
              "`storyline backfill CORPUS --engine ray --workers 2 --predictions backfill.jsonl` with the default "
              "overlap, and again with `--partitions 4 --overlap-articles 500 --overlap 6h`. Agreement is the BCubed "
@@ -369,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=5000)
     parser.add_argument("--budget", type=float, default=900.0, help="seconds the cost run may take (default 900)")
     parser.add_argument("--backfill-articles", type=int, default=100_000)
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="with --corpora: also the first N synthetic articles, as one more corpus")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--_cost-child", dest="cost_child", help=argparse.SUPPRESS)
@@ -388,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed or everything:
         parts.append(("scale-speed", speed_section(run_speed(args.backfill_articles, args.repeat))))
     if args.corpora or everything:
-        parts.append(("scale-corpora", corpora_section(run_corpora())))
+        parts.append(("scale-corpora", corpora_section(run_corpora(args.synthetic))))
     for name, text in parts:
         body = text + "\n\n" + header[0]
         print(body + "\n")

@@ -55,6 +55,9 @@ class Config:
     meaning_floor: float = 0.2
     #: Stories nearest in meaning looked up per article besides the word index's (0: none).
     meaning_candidates: int = 4
+    #: How an article is placed: ``rules`` (the weights and threshold above), ``learned`` (the logistic
+    #: model shipped in ``storyline/cluster/decision.json``) or the path of a model file.
+    decision: str = "rules"
     #: A runner-up story scoring at least this is evidence that two stories are related.
     storyline_low: float = 0.12
     #: Two stories whose evidence adds up to this are in one storyline.

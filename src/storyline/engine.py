@@ -218,7 +218,7 @@ class Engine:
         self._pending.append(ArticleRow(
             seq, article.id, article.title, article.text, article.url, canon, article.published,
             article.source, f.lang, decision.story, decision.kind, copy_of, key, decision.score,
-            json.dumps(_why(assignment, cfg), separators=(",", ":")), pack(f, sk)))
+            json.dumps(_why(assignment, self.clusterer.bar), separators=(",", ":")), pack(f, sk)))
         if len(self._pending) >= self.batch_size:
             self.flush()
         return assignment
@@ -296,9 +296,9 @@ def _runner_up(why: str) -> tuple[int | None, float]:
     return d.get("runner_up"), float(d.get("runner_up_score", 0.0))
 
 
-def _why(a: Assignment, cfg: Config) -> dict[str, object]:
+def _why(a: Assignment, threshold: float) -> dict[str, object]:
     why: dict[str, object] = {"kind": a.kind, "score": round(a.score, 4), "scores": a.scores,
-                              "threshold": cfg.threshold}
+                              "threshold": threshold}
     if a.runner_up is not None:
         why["runner_up"] = a.runner_up
         why["runner_up_score"] = round(a.runner_up_score, 4)

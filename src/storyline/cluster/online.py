@@ -11,11 +11,13 @@ al. (2018, "Multilingual Clustering of Streaming News").
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
 from ..text.features import Features, cosine
+from .decision import MODEL_FILE, DecisionModel, pair_features
 from .index import InvertedIndex
 from .meaning_index import MeaningIndex
 
@@ -126,6 +128,12 @@ class OnlineClusterer:
         self.merged_into: dict[int, int] = {}
         #: Active stories by embedding centroid (made on the first article with an embedding).
         self.meanings: MeaningIndex | None = None
+        #: With ``Config.decision`` other than ``"rules"``: the learned model that scores candidates.
+        self.model: DecisionModel | None = _load_model(self.config.decision)
+        #: The score a candidate needs to be joined: the threshold, or log-odds 0 for a learned model.
+        self.bar = self.config.threshold if self.model is None else 0.0
+        #: Called with (story id, features) for every candidate scored (how the model is trained).
+        self.observe: Callable[[int, list[float]], None] | None = None
         self._until_prune = _PRUNE_EVERY
 
     def find(self, story: int) -> int:
@@ -148,10 +156,11 @@ class OnlineClusterer:
         cfg = self.config
         meaning = self.meaning(f, s)
         if meaning is not None and f.lang and s.langs and f.lang not in s.langs:
-            title = body = meaning
+            title = raw_body = meaning
         else:
             title = cosine(f.title, s.title, s.title_n2 ** 0.5)
-            body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else meaning
+            raw_body = cosine(f.body, s.body, s.body_n2 ** 0.5) if f.body and s.body_n2 > 0.0 else None
+        body = meaning if raw_body is None else raw_body
         total = cfg.title_weight * title + cfg.body_weight * (title if body is None else body)
         if f.names and s.names_n2 > 0.0:
             name_score = cosine(f.names, s.names, s.names_n2 ** 0.5)
@@ -165,6 +174,12 @@ class OnlineClusterer:
         if published is not None and s.last is not None and s.first is not None:
             gap = max(0.0, s.first - published, published - s.last) / _HOUR
             total -= cfg.time_penalty * math.log1p(gap / 24.0)
+        if self.model is not None or self.observe is not None:
+            x = pair_features(title, raw_body, names, meaning, gap, s.size)
+            if self.observe is not None:
+                self.observe(s.id, x)
+            if self.model is not None:
+                total = self.model.log_odds(x)
         return total, (title, body, names, gap, meaning)
 
     def meaning(self, f: Features, s: StoryState) -> float | None:
@@ -243,7 +258,7 @@ class OnlineClusterer:
                 best = (total, s, raw)
             elif second is None or total > second[0]:
                 second = (total, s)
-        threshold = self.config.threshold
+        threshold = self.bar
         if best is None or best[0] < threshold:
             story = self._new_story()
             story.add(f, published)
@@ -353,3 +368,10 @@ class OnlineClusterer:
             self.meanings.remove(gone.id)
             if keep.meaning is not None:
                 self.meanings.put(keep.id, keep.meaning)
+
+
+def _load_model(decision: str) -> DecisionModel | None:
+    """The model ``Config.decision`` names: ``"rules"`` (none), ``"learned"`` (shipped) or a file."""
+    if decision == "rules":
+        return None
+    return DecisionModel.load(MODEL_FILE if decision == "learned" else decision)

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from ..store.sqlite import SQLiteStore
+from ..text.models import warm_models
 from . import queries
 from .alerting import Alerter
 from .briefs import Briefs
@@ -56,6 +57,7 @@ class ServerState:
         """Start the background work: the full-text index first, then the descriptions."""
 
         def run() -> None:
+            warm_models()  # the first write should not wait for the models to load
             try:
                 added = self.writer.sync_search()
                 if added:

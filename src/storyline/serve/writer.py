@@ -118,8 +118,8 @@ class Writer:
         with self._lock:
             engine = self._current()
             try:
-                for i, article in articles:
-                    a = engine.add(article)
+                placed = engine.add_many([article for _, article in articles])  # embeds in batches
+                for (i, article), a in zip(articles, placed):
                     report.accepted.append(Accepted(i, article.id, a.kind, a.story_id))
                 engine.flush()
             except BaseException:
@@ -129,6 +129,7 @@ class Writer:
 
     def _current(self) -> "Engine":
         """The engine, rebuilt when another process wrote to the store since (call with the lock held)."""
+        from ..config import Config
         from ..engine import Engine
 
         engine = self._engine
@@ -139,7 +140,7 @@ class Writer:
                 engine.close()
                 engine = None
         if engine is None:
-            engine = Engine(self.path, batch_size=1000)
+            engine = Engine(self.path, Config.load(), batch_size=1000)  # STORYLINE_* settings apply
             self._engine = engine
         return engine
 

@@ -355,7 +355,7 @@ def corpora_section(rows: list[dict]) -> str:
                      f"{r['single_f1']:.4f} | {r['backfill_f1']:.4f} | {diff:+.4f} "
                      f"{'✓' if abs(diff) <= 0.01 else '✗'} | {r['single_stories']:,} / {r['backfill_stories']:,} | "
                      f"{r['single_s']:.1f} / {r['backfill_s']:.1f} ({r['start_s']:.1f}) |")
-    lines += ["", "On corpora this small the default overlap (at least 2,000 articles and 24 hours, never more than "
+    lines += ["", "On corpora this small the default overlap (at least 2,000 articles and 48 hours, never more than "
                   "the partition before) covers the whole first partition: the second one re-reads everything "
                   "before it, so its engine is in the same state as a single process at its boundary, agreement "
                   "is exact by construction, and there is no speed-up to gain. The leaner plan shows what "

@@ -27,7 +27,7 @@ from .write import vocabulary_state, write_rows
 #: Default warm-up of a partition: at least this many articles of the partition before it...
 OVERLAP_ARTICLES = 2000
 #: ...and at least everything published within this many seconds before its first article.
-OVERLAP_SECONDS = 24 * 3600.0
+OVERLAP_SECONDS = 48 * 3600.0
 
 
 @dataclass

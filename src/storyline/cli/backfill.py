@@ -28,7 +28,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
     p.add_argument("--partitions", type=positive, default=None, metavar="N",
                    help="time partitions (default: --workers)")
     p.add_argument("--overlap", type=duration, default=None, metavar="AGE",
-                   help="each partition also reads at least AGE of news before its own (default 24h)")
+                   help="each partition also reads at least AGE of news before its own (default 48h)")
     p.add_argument("--overlap-articles", type=positive, default=None, metavar="N",
                    help="...and at least N articles before its own (default 2000; what counts when "
                         "articles have no dates)")

@@ -65,6 +65,14 @@ class Server:
                 raise AssertionError(f"descriptions not ready: {stats}")
             time.sleep(0.1)
 
+    def wait_models(self, timeout: float = 60.0) -> None:
+        """Wait until the server has loaded its language and embedding models (at start, in the background)."""
+        deadline = time.perf_counter() + timeout
+        while not self.get("/api/stats").json()["background"]["models_ready"]:
+            if time.perf_counter() > deadline:
+                raise AssertionError("models not loaded in time")
+            time.sleep(0.1)
+
     def stop(self) -> str:
         """Stop the server; returns what it wrote on stderr."""
         self.client.close()

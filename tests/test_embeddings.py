@@ -98,6 +98,14 @@ def test_batched_and_one_by_one_give_the_same_stories():
     assert together == alone
 
 
+def test_embed_ahead_then_one_by_one_matches_batches():
+    with Engine(config=DENSE) as a, Engine(config=DENSE) as b:
+        batched = [x.story_id for x in a.add_many([*TROOPS, *TIPS])]
+        b.embed_ahead([*TROOPS, *TIPS])
+        ahead = [b.add(x).story_id for x in [*TROOPS, *TIPS]]
+    assert ahead == batched
+
+
 def test_language_declared_or_detected():
     assert language_of("en-GB", "Nordkorea schickt Soldaten", "") == "en"  # the source's word wins
     assert language_of(None, "Nordkorea schickt weitere Soldaten nach Russland", "") == "de"

@@ -85,7 +85,9 @@ def test_watchlist_pages_feeds_and_a_background_alert_after_a_post(run_cli, tmp_
         bridge = server.get("/api/watchlists/bridge").json()
         assert [s["id"] for s in bridge["stories"]] == [story_of(db, "brg-0")] and bridge["alerts"] == []
 
-        # Articles that start a story matching "lights": the answer comes before the slow webhook does.
+        # Articles that start a story matching "lights": the answer comes before the slow webhook does
+        # (timed once the server has loaded its models, which it does in the background at start).
+        server.wait_models()
         started = time.monotonic()
         reply = server.post("/api/articles", json=FESTIVAL)
         answered = time.monotonic()

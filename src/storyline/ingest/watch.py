@@ -406,6 +406,9 @@ class Watcher:
         """
         queue = [(a.published or 0.0, r.feed.id, i, a, r) for r in results for i, a in enumerate(r.articles)]
         queue.sort(key=lambda item: item[:3])
+        embed_ahead = getattr(self.sink, "embed_ahead", None)
+        if embed_ahead is not None:  # embeddings in batches: several times faster than one by one
+            embed_ahead([item[3] for item in queue])
         for _, _, _, article, result in queue:
             try:
                 kind = self.sink.add(article).kind

@@ -214,7 +214,7 @@ def router(state: ServerState) -> APIRouter:
                 "archive": s.archive, "last_seq": s.last_seq, "version": state.version,
                 "background": {"swept": st.swept, "described": st.described, "seconds": round(st.seconds, 2),
                                "followed_seq": st.followed_seq, "pending_writes": state.cache.pending(),
-                               "errors": st.errors}}
+                               "errors": st.errors, "models_ready": state.models_ready.is_set()}}
 
     @api.post("/articles", response_model=IngestOut, summary="Add one article or a batch",
               responses={401: {"model": ErrorOut, "description": "a token is configured and was not given"},

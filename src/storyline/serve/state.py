@@ -35,6 +35,8 @@ class ServerState:
         SQLiteStore(settings.db).close()  # refuse a file that is not a store; bring the schema up to date
         self.readers = Readers(settings.db)
         self.foreground = Foreground()
+        #: Set once the language and embedding models are loaded (writes before then wait for them).
+        self.models_ready = threading.Event()
         self.storylines = Storylines()
         self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
                                   warm_pause=settings.warm_pause, foreground=self.foreground)
@@ -57,7 +59,10 @@ class ServerState:
         """Start the background work: the full-text index first, then the descriptions."""
 
         def run() -> None:
-            warm_models()  # the first write should not wait for the models to load
+            try:
+                warm_models()  # the first write should not wait for the models to load
+            finally:
+                self.models_ready.set()
             try:
                 added = self.writer.sync_search()
                 if added:

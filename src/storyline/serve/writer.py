@@ -82,6 +82,11 @@ class LockedSink:
                 self.writer._drop()
                 raise
 
+    def embed_ahead(self, articles: "Sequence[Article]") -> None:
+        """Embed a round's articles in batches before they are added one by one."""
+        with self.writer._lock:
+            self.writer._current().embed_ahead(articles)
+
     def flush(self) -> None:
         with self.writer._lock:
             if self.writer._engine is not None:

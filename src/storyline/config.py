@@ -48,7 +48,7 @@ class Config:
     near_duplicate_min_words: int = 30
     #: Two stories whose centroids are at least this similar are merged.
     merge_threshold: float = 0.5
-    #: Sentence embeddings: ``use`` (multilingual, ships in a package), ``none`` (sparse only, about four
+    #: Sentence embeddings: ``use`` (multilingual, ships in a package), ``none`` (sparse only, three to six
     #: times faster), or ``package.module:Class`` (your own model; see :mod:`storyline.text.embeddings`).
     embeddings: str = "use"
     #: Embedding cosine that unrelated news reaches; meaning counts only above it.

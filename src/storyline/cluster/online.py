@@ -242,6 +242,8 @@ class OnlineClusterer:
             s = self.stories.get(story)
             if s is None or story in seen:
                 continue
+            if f.body and s.body_n2 > 0.0 and not (f.lang and s.langs and f.lang not in s.langs):
+                continue  # words can judge this pair, and they found it no candidate: meaning would not score
             if horizon is not None and s.last is not None and s.last < horizon:
                 continue
             out.append(s)

@@ -76,6 +76,15 @@ def test_links_need_enough_evidence_and_follow_merges():
     assert links.groups(lambda s: 1 if s == 4 else s) == [(1, 3)]  # 4 merged into 1: 1-3 add up to 0.5
 
 
+def test_weak_links_do_not_chain_beyond_the_cap():
+    links = StorylineLinks(evidence=0.25, low=0.12, max_stories=3)
+    for a in range(1, 8):  # a chain 1-2-3-4-5-6-7, the 3-4 link strongest
+        links.observe(a, a + 1, 0.9 if a == 3 else 0.3)
+    groups = links.groups(lambda s: s)
+    assert all(len(g) <= 3 for g in groups)
+    assert any({3, 4} <= set(g) for g in groups)  # strongest links are kept first
+
+
 def test_cli_and_web_show_the_storyline(tmp_path, run_cli):
     src = tmp_path / "war.jsonl"
     with open(src, "w", encoding="utf-8") as out:

@@ -62,6 +62,8 @@ class Config:
     storyline_low: float = 0.12
     #: Two stories whose evidence adds up to this are in one storyline.
     storyline_evidence: float = 0.25
+    #: Stories at most in one storyline (its strongest links first): weak links must not chain an archive.
+    storyline_max_stories: int = 25
 
     def with_overrides(self, values: Mapping[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type."""

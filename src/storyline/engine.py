@@ -297,7 +297,8 @@ class Engine:
         self.flush()
         cfg = self.config
         decisions = ((row.story, *_runner_up(row.why)) for row in self.store.replay() if row.kind != "copy")
-        groups = gather(decisions, cfg.storyline_evidence, cfg.storyline_low).groups(self.store.resolve)
+        groups = gather(decisions, cfg.storyline_evidence, cfg.storyline_low,
+                        cfg.storyline_max_stories).groups(self.store.resolve)
         lines = []
         for group in groups:
             stories = [s for s in (self.story(i) for i in group) if s is not None]

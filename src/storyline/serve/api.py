@@ -63,7 +63,7 @@ def story_json(d: queries.StoryDetail, requested: int | None = None) -> dict[str
             "coverage_shown": d.coverage_shown,
             "languages": [{"lang": lang, "articles": n} for lang, n in d.languages],
             "storyline": None if d.storyline is None else {
-                "id": d.storyline.id, "name": d.storyline.name,
+                "id": d.storyline.id, "name": d.storyline.name, "total": d.storyline.total,
                 "stories": [{"id": s.id, "headline": s.headline, "articles": s.articles,
                              "last_seen": iso(s.last_seen), "page": f"/story/{s.id}"} for s in d.storyline.stories]},
             "related": [card_json(c) for c in d.related], "requested": requested, "page": f"/story/{row.id}"}

@@ -90,7 +90,8 @@ class StorylineStoryOut(BaseModel):
 class StorylineOut(BaseModel):
     id: int = Field(description="the smallest story id in the storyline (stable while it grows)")
     name: str = Field(description="the names its stories share, else its biggest story's headline")
-    stories: list[StorylineStoryOut]
+    total: int = Field(description="stories in the storyline in all")
+    stories: list[StorylineStoryOut] = Field(description="its most recently active stories (up to 10), this one included")
 
 
 class StoryOut(BaseModel):

@@ -37,7 +37,7 @@ class ServerState:
         self.foreground = Foreground()
         #: Set once the language and embedding models are loaded (writes before then wait for them).
         self.models_ready = threading.Event()
-        self.storylines = Storylines()
+        self.storylines = Storylines(settings.db)
         self.cache = Descriptions(settings.db, self.readers, warm_batch=settings.warm_batch,
                                   warm_pause=settings.warm_pause, foreground=self.foreground)
         self.writer = Writer(settings.db)
@@ -59,6 +59,10 @@ class ServerState:
         """Start the background work: the full-text index first, then the descriptions."""
 
         def run() -> None:
+            try:
+                self.storylines.refresh_now()  # the first story page should not wait for them
+            except Exception:  # noqa: BLE001 - logged; pages compute them again
+                log.exception("storylines: first pass failed")
             try:
                 warm_models()  # the first write should not wait for the models to load
             finally:

@@ -1,5 +1,8 @@
-"""Storylines for the server: the links between stories, read from the stored decisions once per
-store version (one pass of SQL over the articles' ``why``), then a lookup for each story page."""
+"""Storylines for the server: the links between stories, read from the stored decisions (one pass of
+SQL over the articles' ``why``, about 0.3 s on 50k articles), then a lookup for each story page.
+
+The pass runs in the background: at start-up, and again when articles were added since (pages show
+the storylines of the last pass meanwhile), so no page waits for it."""
 
 from __future__ import annotations
 
@@ -21,27 +24,70 @@ class StorylineView:
     id: int
     name: str
     stories: tuple[Story, ...]
+    #: Stories in the storyline in all (the page lists the most recent few).
+    total: int = 0
+
+
+#: Stories of a storyline a page lists (the most recently active; the count says how many in all).
+SHOWN = 10
 
 
 class Storylines:
-    """Groups of linked stories, recomputed when articles were added (at most every ``every`` s)."""
+    """Groups of linked stories, recomputed in the background when articles were added."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, path: str | None = None, config: Config | None = None) -> None:
+        self.path = path
         self.config = config or Config()
         self._lock = threading.Lock()
         self._seq = -1
         self._group_of: dict[int, tuple[int, ...]] = {}
+        self._running: threading.Thread | None = None
 
-    def _refresh(self, conn: sqlite3.Connection) -> None:
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Recompute the groups if articles were added since the last pass (any thread)."""
         (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()
         if seq == self._seq:
             return
+        group_of = self._compute(conn)
+        with self._lock:
+            self._group_of, self._seq = group_of, seq
+
+    def _refresh_later(self, conn: sqlite3.Connection) -> None:
+        """Start a background pass when the groups are out of date (pages keep the last ones)."""
+        (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()
+        if seq == self._seq:
+            return
+        if self._seq == -1 or self.path is None:  # never computed (or no file to reopen): now, once
+            self.refresh(conn)
+            return
+        with self._lock:
+            if self._running is not None and self._running.is_alive():
+                return
+            self._running = threading.Thread(target=self._background, name="storyline-storylines", daemon=True)
+            self._running.start()
+
+    def refresh_now(self) -> None:
+        """One pass on a connection of its own (the server runs it at start-up, in the background)."""
+        self._background()
+
+    def _background(self) -> None:
+        from .db import open_connection
+
+        assert self.path is not None
+        conn = open_connection(self.path, readonly=True)
+        try:
+            self.refresh(conn)
+        finally:
+            conn.close()
+
+    def _compute(self, conn: sqlite3.Connection) -> dict[int, tuple[int, ...]]:
         cfg = self.config
         decisions = conn.execute(
             "SELECT story, json_extract(why, '$.runner_up'), json_extract(why, '$.runner_up_score') "
             "FROM articles WHERE kind != 'copy' AND json_extract(why, '$.runner_up_score') >= ?",
             (cfg.storyline_low,))
-        links = gather(((s, r, float(x)) for s, r, x in decisions), cfg.storyline_evidence, cfg.storyline_low)
+        links = gather(((s, r, float(x)) for s, r, x in decisions), cfg.storyline_evidence, cfg.storyline_low,
+                       cfg.storyline_max_stories)
         merged = dict(conn.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"))
 
         def resolve(story: int) -> int:
@@ -53,20 +99,23 @@ class Storylines:
         for group in links.groups(resolve):
             for story in group:
                 group_of[story] = group
-        self._group_of, self._seq = group_of, seq
+        return group_of
 
     def of(self, conn: sqlite3.Connection, cache: Descriptions, row: StoryRow) -> StorylineView | None:
-        """The storyline ``row`` belongs to, or ``None`` when it stands alone."""
+        """The storyline ``row`` belongs to (its :data:`SHOWN` most recent stories, ``row`` among them),
+        or ``None`` when it stands alone."""
+        self._refresh_later(conn)
         with self._lock:
-            self._refresh(conn)
             group = self._group_of.get(row.id)
         if not group:
             return None
         rows = story_rows(conn, group)
-        descs = cache.get_many(conn, list(rows.values()))
+        recent = sorted(rows.values(), key=lambda r: (r.id != row.id, -(r.last_seen or 0.0), r.id))[:SHOWN]
+        descs = cache.get_many(conn, recent)
+        rows = {r.id: r for r in recent}
         stories = [Story(r.id, descs[r.id].headline, descs[r.id].summary, r.articles, r.outlets, r.first_seen,
                          r.last_seen, tuple(descs[r.id].entities)) for r in rows.values()]
         if len(stories) < 2:
             return None
         stories.sort(key=lambda s: (-(s.last_seen or 0.0), s.id))
-        return StorylineView(min(s.id for s in stories), name_of(stories), tuple(stories))
+        return StorylineView(min(group), name_of(stories), tuple(stories), len(group))

@@ -5,7 +5,8 @@ The evidence is already in every clustering decision: an article placed in story
 story B (scoring below the bar to join, but well above chance) says that A and B are related. A pair of
 stories whose evidence adds up to ``Config.storyline_evidence`` is linked, and a storyline is a set of
 stories connected by links (union-find, so it grows as the stream goes and costs nothing to keep).
-Links need several articles or one strong one, so a single stray word does not tie two events.
+Links need several articles or one strong one, so a single stray word does not tie two events, and
+the strongest links are taken first up to ``Config.storyline_max_stories`` stories a storyline.
 
 A storyline is named by the names its stories share (``Kaldoria · Veszmark``), else by the headline
 of its biggest story.
@@ -40,9 +41,10 @@ class Storyline:
 class StorylineLinks:
     """Evidence between pairs of stories, gathered one decision at a time."""
 
-    def __init__(self, evidence: float, low: float) -> None:
+    def __init__(self, evidence: float, low: float, max_stories: int = 25) -> None:
         self.evidence = evidence
         self.low = low
+        self.max_stories = max_stories
         self._weight: dict[tuple[int, int], float] = defaultdict(float)
 
     def observe(self, story: int, runner_up: int | None, score: float) -> None:
@@ -60,6 +62,7 @@ class StorylineLinks:
             if a != b:
                 weight[(min(a, b), max(a, b))] += w
         parent: dict[int, int] = {}
+        size: dict[int, int] = defaultdict(lambda: 1)
 
         def find(x: int) -> int:
             root = x
@@ -69,11 +72,16 @@ class StorylineLinks:
                 parent[x], x = root, parent[x]
             return root
 
-        for (a, b), w in sorted(weight.items()):
-            if w >= self.evidence:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+        # Strongest links first, and no storyline beyond max_stories: weak links would otherwise chain
+        # half an archive into one "storyline" (one story after another, each a little related).
+        for (a, b), w in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])):
+            if w < self.evidence:
+                break
+            ra, rb = find(a), find(b)
+            if ra != rb and size[ra] + size[rb] <= self.max_stories:
+                keep, gone = min(ra, rb), max(ra, rb)
+                parent[gone] = keep
+                size[keep] += size[gone]
         members: dict[int, list[int]] = defaultdict(list)
         for story in {s for pair in weight for s in pair}:
             if story in parent:
@@ -86,9 +94,10 @@ class StorylineLinks:
         return sorted(groups)
 
 
-def gather(decisions: Iterable[tuple[int, int | None, float]], evidence: float, low: float) -> StorylineLinks:
+def gather(decisions: Iterable[tuple[int, int | None, float]], evidence: float, low: float,
+           max_stories: int = 25) -> StorylineLinks:
     """Links from stored decisions: ``(story, runner_up, runner_up_score)`` of each placed article."""
-    links = StorylineLinks(evidence, low)
+    links = StorylineLinks(evidence, low, max_stories)
     for story, runner_up, score in decisions:
         links.observe(story, runner_up, score)
     return links

@@ -64,15 +64,18 @@ class ServerState:
             except Exception:  # noqa: BLE001 - logged; pages compute them again
                 log.exception("storylines: first pass failed")
             try:
-                warm_models()  # the first write should not wait for the models to load
-            finally:
-                self.models_ready.set()
-            try:
                 added = self.writer.sync_search()
                 if added:
                     log.info("search index: %d articles added", added)
             except Exception:  # noqa: BLE001 - logged; search syncs again on its first use
                 log.exception("search index: sync failed")
+            # Loading the models takes seconds of CPU that pages would share: do it in a lull (or after
+            # 30 s of constant traffic), so the first write does not wait for them either.
+            self.foreground.wait_quiet(1.0, 30.0)
+            try:
+                warm_models()
+            finally:
+                self.models_ready.set()
 
         # The first page describes stories with these document frequencies: load them before serving.
         self.cache.vectorizer(self.readers.get())

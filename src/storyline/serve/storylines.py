@@ -42,6 +42,8 @@ class Storylines:
         self._seq = -1
         self._group_of: dict[int, tuple[int, ...]] = {}
         self._running: threading.Thread | None = None
+        self._first_running = threading.Event()
+        self._first_done = threading.Event()
 
     def refresh(self, conn: sqlite3.Connection) -> None:
         """Recompute the groups if articles were added since the last pass (any thread)."""
@@ -57,6 +59,11 @@ class Storylines:
         (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()
         if seq == self._seq:
             return
+        if self._seq == -1 and self._first_running.is_set():
+            # The start-up pass is under way: wait a moment for it (a small store is done at once),
+            # else show no storyline this time rather than compute a second pass beside it.
+            self._first_done.wait(0.2)
+            return
         if self._seq == -1 or self.path is None:  # never computed (or no file to reopen): now, once
             self.refresh(conn)
             return
@@ -68,7 +75,12 @@ class Storylines:
 
     def refresh_now(self) -> None:
         """One pass on a connection of its own (the server runs it at start-up, in the background)."""
-        self._background()
+        self._first_running.set()
+        try:
+            self._background()
+        finally:
+            self._first_done.set()
+            self._first_running.clear()
 
     def _background(self) -> None:
         from .db import open_connection

@@ -244,16 +244,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
             latest = engine.store.latest_time()
             since = None if latest is None else latest - args.since
         stories = engine.stories(since=since, limit=args.limit, sort=args.sort)
-    if args.json:
-        print(json.dumps([story_summary_json(s) for s in stories], ensure_ascii=False, indent=1))
-        return 0
-    if not stories:
-        print("No stories yet. Add articles with `storyline ingest FILE`.")
-        return 0
-    for rank, story in enumerate(stories, start=1):
-        print("\n".join(story_lines(rank, story)))
-        print()
-    return 0
+    return _print_ranked(args.json, stories, story_summary_json, story_lines,
+                         "No stories yet. Add articles with `storyline ingest FILE`.")
 
 
 def _storylines(args: argparse.Namespace) -> int:
@@ -261,17 +253,23 @@ def _storylines(args: argparse.Namespace) -> int:
 
     with _open_engine(args.db) as engine:
         lines = engine.storylines(limit=args.limit)
-    if args.since is not None and lines:
-        latest = max(s.last_seen or 0.0 for line in lines for s in line.stories)
+        latest = engine.store.latest_time()
+    if args.since is not None and latest is not None:  # counted back from the newest article, as for stories
         lines = [line for line in lines if (line.stories[0].last_seen or 0.0) >= latest - args.since]
-    if args.json:
-        print(json.dumps([storyline_json(line) for line in lines], ensure_ascii=False, indent=1))
+    return _print_ranked(args.json, lines, storyline_json, storyline_lines,
+                         "No storylines yet: no two stories are related closely enough.")
+
+
+def _print_ranked(as_json: bool, items: Sequence, to_json, to_lines, empty: str) -> int:
+    """A ranked list for programs (one JSON array) or for people (numbered blocks)."""
+    if as_json:
+        print(json.dumps([to_json(item) for item in items], ensure_ascii=False, indent=1))
         return 0
-    if not lines:
-        print("No storylines yet: no two stories are related closely enough.")
+    if not items:
+        print(empty)
         return 0
-    for rank, line in enumerate(lines, start=1):
-        print("\n".join(storyline_lines(rank, line)))
+    for rank, item in enumerate(items, start=1):
+        print("\n".join(to_lines(rank, item)))
         print()
     return 0
 

@@ -170,3 +170,22 @@ def test_a_different_article_sharing_a_few_sentences_is_not_a_copy():
         other = engine.add(Article(id="local-1", title="Quillon residents complain about harbour pump noise",
                                    text=fresh, source="Valley Post"))
         assert other.kind != "copy" and other.copy_of is None
+
+
+def test_a_stock_phrase_shared_by_thousands_keeps_lookups_and_memory_bounded():
+    """Every text opens with the same boilerplate: the sketches of old texts are forgotten and the
+    buckets of shared hashes keep only their newest entries, yet a copy of a recent text is found."""
+    from storyline.cluster.duplicates import NearDuplicates
+    from storyline.text.shingles import sketch
+
+    stock = "this story was produced with reporting from our correspondents in the region".split()
+    nd = NearDuplicates(threshold=0.8, keep=300, bucket_size=16)
+    bodies = [stock + [f"w{i}x{j}" for j in range(40)] for i in range(2000)]
+    for i, body in enumerate(bodies):
+        nd.add(i, sketch(body))
+    assert len(nd) == 300
+    assert sum(map(len, nd._buckets.values())) <= 300 * nd.bands  # forgotten sketches left no entries
+    assert max(map(len, nd._buckets.values())) <= 16
+    found = nd.find(sketch(bodies[1999] + ["and", "a", "new", "line"]))
+    assert found is not None and found[0] == 1999
+    assert nd.find(sketch(stock + [f"fresh{j}" for j in range(40)])) is None

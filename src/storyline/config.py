@@ -46,6 +46,9 @@ class Config:
     near_duplicate: float = 0.8
     #: Minimum words a body needs before near-duplicate detection is tried.
     near_duplicate_min_words: int = 30
+    #: Newest articles whose sketches are kept for near-duplicate lookups (copies follow their
+    #: original within days; a bound keeps memory and lookups flat on an endless stream).
+    near_duplicate_keep: int = 50_000
     #: Two stories whose centroids are at least this similar are merged.
     merge_threshold: float = 0.5
     #: Sentence embeddings: ``use`` (multilingual, ships in a package), ``none`` (sparse only, three to six

@@ -75,7 +75,7 @@ class Engine:
         self.clusterer = OnlineClusterer(self.config)
         self.embedder: Embedder | None = embedder_for(self.config.embeddings)
         self._ahead: dict[str, Any] = {}  # embeddings computed by embed_ahead(), by article id
-        self.near = NearDuplicates(self.config.near_duplicate)
+        self.near = NearDuplicates(self.config.near_duplicate, keep=self.config.near_duplicate_keep)
         self._known = _Known()
         self._pending: list[ArticleRow] = []
         self._merges: list[tuple[int, int]] = []
@@ -108,7 +108,7 @@ class Engine:
         if any('"merged"' in row.why for row in rows):  # their merges moved stories we hold: start afresh
             self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
             self.clusterer = OnlineClusterer(self.config)
-            self.near = NearDuplicates(self.config.near_duplicate)
+            self.near = NearDuplicates(self.config.near_duplicate, keep=self.config.near_duplicate_keep)
             self._known = _Known()
             rows = None
         self._restore(rows)

@@ -8,6 +8,7 @@ headline) are found through bottom-k sketches and fold under their original.
 from __future__ import annotations
 
 import hashlib
+from array import array
 
 from ..text.shingles import could_resemble, resemblance
 
@@ -29,6 +30,11 @@ class NearDuplicates:
     the smallest one with probability r, so a true copy is nearly always found, and only candidates
     that share a filed hash are compared in full.
 
+    Lookups and memory stay flat however long the stream: only the sketches of the ``keep`` newest
+    articles are kept (copies follow their original within days), and a bucket keeps only its
+    ``bucket_size`` newest entries (a hash that many texts share is a stock phrase, not a sign of a
+    copy).
+
     >>> from storyline.text.shingles import sketch
     >>> nd = NearDuplicates(threshold=0.8)
     >>> body = [f"word{i}" for i in range(60)]
@@ -37,10 +43,16 @@ class NearDuplicates:
     (1, 0.96875)
     """
 
-    def __init__(self, threshold: float = 0.8, bands: int = 4) -> None:
+    def __init__(self, threshold: float = 0.8, bands: int = 4, keep: int = 50_000,
+                 bucket_size: int = 64) -> None:
         self.threshold = threshold
         self.bands = bands
-        self._sketches: dict[int, tuple[int, ...]] = {}
+        self.keep = keep
+        self.bucket_size = bucket_size
+        #: Oldest first (insertion order), so the sketch to forget is the first key. Kept as arrays:
+        #: a tuple of 32 Python ints takes five times the memory.
+        self._sketches: dict[int, array] = {}
+        #: Keys filed under each hash, oldest first (small lists: most buckets hold one key).
         self._buckets: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
@@ -69,6 +81,25 @@ class NearDuplicates:
         """File an article's sketch under ``key``."""
         if not sketch:
             return
-        self._sketches[key] = sketch
-        for h in sketch[: self.bands]:
-            self._buckets.setdefault(h, []).append(key)
+        sketches, buckets = self._sketches, self._buckets
+        if key in sketches:
+            return
+        sketches[key] = array("q", sketch)
+        for h in sketch[: self.bands]:  # distinct: a sketch is a sorted set
+            bucket = buckets.get(h)
+            if bucket is None:
+                buckets[h] = [key]
+            else:
+                bucket.append(key)
+                if len(bucket) > self.bucket_size:
+                    del bucket[0]
+        if len(sketches) > self.keep:
+            self._forget(next(iter(sketches)))
+
+    def _forget(self, key: int) -> None:
+        for h in self._sketches.pop(key)[: self.bands]:
+            bucket = self._buckets.get(h)
+            if bucket is not None and key in bucket:
+                bucket.remove(key)
+                if not bucket:
+                    del self._buckets[h]

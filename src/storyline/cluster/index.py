@@ -49,8 +49,11 @@ class InvertedIndex:
         return hits
 
     def remove(self, story: int, keys: Iterable[str]) -> None:
-        """Forget ``story`` under ``keys`` (after it was merged into another)."""
+        """Forget ``story`` under ``keys`` (merged into another, or idle for long)."""
+        postings = self._postings
         for key in keys:
-            plist = self._postings.get(key)
+            plist = postings.get(key)
             if plist is not None:
                 plist.pop(story, None)
+                if not plist:
+                    del postings[key]

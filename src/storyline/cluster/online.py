@@ -24,6 +24,8 @@ from .meaning_index import MeaningIndex
 _HOUR = 3600.0
 #: Articles between two sweeps that drop idle stories from the meaning index.
 _PRUNE_EVERY = 1000
+#: Articles between two sweeps that forget stories idle for twice ``Config.max_idle_hours``.
+_FORGET_EVERY = 5000
 
 
 @dataclass(slots=True)
@@ -135,6 +137,9 @@ class OnlineClusterer:
         #: Called with (story id, features) for every candidate scored (how the model is trained).
         self.observe: Callable[[int, list[float]], None] | None = None
         self._until_prune = _PRUNE_EVERY
+        #: The newest publication time seen, and articles left until the next sweep of idle stories.
+        self.latest: float | None = None
+        self._until_forget = _FORGET_EVERY
 
     def find(self, story: int) -> int:
         """The live story that ``story`` is now part of (after merges)."""
@@ -250,6 +255,7 @@ class OnlineClusterer:
 
     def learn_one(self, f: Features, published: float | None) -> Decision:
         """Assign one article and update the stories."""
+        self._tick(published)
         best: tuple[float, StoryState, tuple] | None = None
         second: tuple[float, StoryState] | None = None
         for s in self.candidates(f, published):
@@ -296,6 +302,7 @@ class OnlineClusterer:
 
     def restore(self, story: int, f: Features, published: float | None, copy: bool) -> None:
         """Put back an article that was already assigned (rebuilding memory from the store)."""
+        self._tick(published)
         s = self.stories.get(story)
         if s is None:
             s = self.stories[story] = StoryState(story)
@@ -305,6 +312,33 @@ class OnlineClusterer:
         else:
             s.add(f, published)
             self._index(s, f)
+
+    def _tick(self, published: float | None) -> None:
+        if published is not None and (self.latest is None or published > self.latest):
+            self.latest = published
+        self._until_forget -= 1
+        if self._until_forget <= 0:
+            self._until_forget = _FORGET_EVERY
+            self.forget_idle()
+
+    def forget_idle(self) -> list[int]:
+        """Drop from memory the stories idle for twice ``max_idle_hours`` before the newest article.
+
+        They can no longer be candidates for anything published since (the horizon is
+        ``max_idle_hours``; the other half is room for articles that arrive out of order), so
+        memory holds the active stories only, however long the stream. They stay in the store.
+        Returns the ids forgotten.
+        """
+        if self.latest is None:
+            return []
+        cutoff = self.latest - 2 * self.config.max_idle_hours * _HOUR
+        gone = [sid for sid, s in self.stories.items() if s.last is not None and s.last < cutoff]
+        for sid in gone:
+            s = self.stories.pop(sid)
+            self.index.remove(sid, s.keys)
+            if self.meanings is not None:
+                self.meanings.remove(sid)
+        return gone
 
     def story_similarity(self, a: StoryState, b: StoryState) -> float:
         """Cosine similarity of two stories' centroids, fields weighted as for articles."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
+from collections.abc import Sequence
 
 _word_hash: dict[str, int] = {}
 
@@ -37,7 +38,7 @@ def sketch(words: list[str], k: int = 32, max_words: int = 150) -> tuple[int, ..
     return tuple(sorted(shingles)[:k])
 
 
-def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+def resemblance(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of the shingle sets behind two sketches.
 
     >>> s = sketch("the quick brown fox jumps over the lazy dog near the river bank today".split())
@@ -54,7 +55,7 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return sum(1 for h in union if h in both) / k
 
 
-def could_resemble(a: tuple[int, ...], b: tuple[int, ...], threshold: float) -> bool:
+def could_resemble(a: Sequence[int], b: Sequence[int], threshold: float) -> bool:
     """A cheap upper bound test: can the resemblance of ``a`` and ``b`` reach ``threshold``?"""
     k = min(len(a), len(b))
     return k > 0 and len(set(a).intersection(b)) >= threshold * k

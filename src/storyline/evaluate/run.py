@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -66,11 +66,13 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
     articles, gold, problems = read_labelled(path)
     with tempfile.TemporaryDirectory(prefix="storyline-eval-") as tmp:
         engine = Engine(str(Path(tmp) / "eval.db"), config, batch_size=2000)
-        assigned = []
-        for i in range(0, len(articles), 256):
-            assigned.extend(a.story_id for a in engine.add_many(articles[i:i + 256]))
-            if progress is not None:
-                progress(i, len(articles))
+        def reported() -> Iterator[Article]:  # one stream, so embedding keeps a batch ahead throughout
+            for i, article in enumerate(articles):
+                if progress is not None and i % 256 == 0:
+                    progress(i, len(articles))
+                yield article
+
+        assigned = [a.story_id for a in engine.add_many(reported())]
         engine.close()
         find = engine.clusterer.find
         predicted = [find(s) for s in assigned]

@@ -86,11 +86,13 @@ class UniversalSentenceEncoder:
         todo = [i for i, t in enumerate(texts) if t.strip()]
         for start in range(0, len(todo), self.batch_size):
             part = todo[start:start + self.batch_size]
-            out[part] = np.asarray(model.encode([texts[i] for i in part]), dtype=np.float32)
+            with _encode_lock:  # one model per process, shared by engines on several threads
+                out[part] = np.asarray(model.encode([texts[i] for i in part]), dtype=np.float32)
         return out
 
 
 _use_lock = threading.Lock()
+_encode_lock = threading.Lock()
 _use_model = None
 
 

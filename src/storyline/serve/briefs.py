@@ -8,17 +8,18 @@ A made brief is kept until an article arrives or the mark moves, so reloading or
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..store.base import Store
 from ..stories.brief import Brief, BriefError, build_brief, read_mark
 from ..stories.vocabulary import stored_vectorizer
 from ..text.features import Vectorizer
 from .queries import BadQuery
-from .readstore import ReadOnlyStore
+from .db import Connection, shown
+from .readstore import read_only_store
 
 #: How many differently-asked briefs are kept.
 KEEP = 16
@@ -75,12 +76,12 @@ class Briefs:
         self._made: OrderedDict[tuple, Brief] = OrderedDict()
         self._vocabulary: tuple[int, Vectorizer] | None = None
 
-    def make(self, conn: sqlite3.Connection, ask: BriefRequest) -> Brief:
+    def make(self, conn: Connection, ask: BriefRequest) -> Brief:
         """The brief ``ask`` describes, over a read-only connection (the search index must be synced
         when ``ask.topic`` is set). Raises :class:`~storyline.stories.brief.BriefError`."""
         if ask.topic:
             self.sync_search()
-        store = ReadOnlyStore(conn, self.path)
+        store = read_only_store(conn, shown(self.path))
         last_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
         mark = read_mark(store) if ask.since_last else None
         key = (ask, last_seq, mark)
@@ -96,7 +97,7 @@ class Briefs:
                 self._made.popitem(last=False)
         return brief
 
-    def _vectorizer(self, store: ReadOnlyStore, last_seq: int) -> Vectorizer:
+    def _vectorizer(self, store: Store, last_seq: int) -> Vectorizer:
         """The saved vocabulary, reloaded when articles arrived (so the web brief says what the CLI says)."""
         with self._lock:
             if self._vocabulary is not None and self._vocabulary[0] == last_seq:

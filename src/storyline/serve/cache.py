@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import sqlite3
 import threading
 import time
 import zlib
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from ..model import Entity
 from ..store.base import ArticleRow, StoryRow
 from ..text.features import Vectorizer
-from .db import Readers, open_connection
+from .db import Connection, Readers, close_connection, log_failure, open_connection, unavailable
 from .priority import Foreground
 
 log = logging.getLogger("storyline.serve")
@@ -38,6 +37,8 @@ ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source,
                    "text_key, score, why, features")
 STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
 _VECTORIZER_KEY = "vectorizer"
+#: Seconds the background pass waits before it tries an unreachable database server again.
+RETRY = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Description:
                    tuple(d["keywords"]), tuple((t, n) for t, n in d["timeline"]))
 
 
-def story_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, StoryRow]:
+def story_rows(conn: Connection, ids: Iterable[int]) -> dict[int, StoryRow]:
     """Live stories by id (merged or empty ones left out)."""
     ids = list(ids)
     out: dict[int, StoryRow] = {}
@@ -83,13 +84,13 @@ def story_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, StoryR
     return out
 
 
-def articles_of(conn: sqlite3.Connection, story_id: int) -> list[ArticleRow]:
+def articles_of(conn: Connection, story_id: int) -> list[ArticleRow]:
     """A story's articles in arrival order, every column."""
     return [ArticleRow(*r) for r in conn.execute(
         f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE story = ? ORDER BY seq", (story_id,))]
 
 
-def load_vectorizer(conn: sqlite3.Connection) -> Vectorizer:
+def load_vectorizer(conn: Connection) -> Vectorizer:
     """The engine's document frequencies as last saved (summaries weigh words with them)."""
     vec = Vectorizer()
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (_VECTORIZER_KEY,)).fetchone()
@@ -149,7 +150,7 @@ class Descriptions:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def vectorizer(self, conn: sqlite3.Connection) -> Vectorizer:
+    def vectorizer(self, conn: Connection) -> Vectorizer:
         """The document frequencies, loaded once (the background pass reloads them as the store grows)."""
         with self._vec_lock:
             if self._vec is None:
@@ -157,7 +158,7 @@ class Descriptions:
                 self._vec = load_vectorizer(conn)
             return self._vec
 
-    def get_many(self, conn: sqlite3.Connection, rows: Sequence[StoryRow]) -> dict[int, Description]:
+    def get_many(self, conn: Connection, rows: Sequence[StoryRow]) -> dict[int, Description]:
         """Descriptions of these stories: from memory, then the store, then computed."""
         out: dict[int, Description] = {}
         stale: dict[int, Description] = {}
@@ -208,11 +209,11 @@ class Descriptions:
             self._urgent_ids.add(story)
         self._urgent.put(story)
 
-    def get(self, conn: sqlite3.Connection, row: StoryRow) -> Description:
+    def get(self, conn: Connection, row: StoryRow) -> Description:
         """One story's description."""
         return self.get_many(conn, [row])[row.id]
 
-    def describe(self, conn: sqlite3.Connection, row: StoryRow) -> Description:
+    def describe(self, conn: Connection, row: StoryRow) -> Description:
         """Describe a story now from its articles (and remember the result in memory)."""
         from ..stories.describe import describe
 
@@ -249,42 +250,55 @@ class Descriptions:
             self._thread = None
 
     def _run(self, warm: bool) -> None:
-        try:
-            conn = open_connection(self.path, readonly=False)
-        except sqlite3.Error:
-            log.exception("description cache: cannot open the store for writing")
-            return
-        try:
-            follow_from = _max_seq(conn)
-            if warm:
-                self._sweep(conn)
-            self.status.followed_seq = follow_from
-            while not self._stop.is_set():
-                self._urgent_first(conn)
-                self._flush(conn)
-                if warm:
-                    follow_from = self._follow(conn, follow_from)
-                self._stop.wait(0.25)
-            self._flush(conn)
-        except Exception:  # noqa: BLE001 - a background thread must log, never die silently
-            self.status.errors += 1
-            log.exception("description cache: background pass failed")
-        finally:
-            conn.close()
+        # A database server that goes away (a PostgreSQL restart) pauses the pass; it resumes on a new
+        # connection, with a sweep that skips what is described already.
+        while not self._stop.is_set():
+            try:
+                conn = open_connection(self.path, readonly=False)
+            except Exception as exc:  # noqa: BLE001 - logged; retried while the server is unreachable
+                log_failure(log, "description cache: cannot open the store for writing", exc, RETRY)
+                if not unavailable(exc):
+                    return
+                self._stop.wait(RETRY)
+                continue
+            try:
+                self._pass(conn, warm)
+                return
+            except Exception as exc:  # noqa: BLE001 - a background thread must log, never die silently
+                self.status.errors += 1
+                log_failure(log, "description cache: background pass failed", exc, RETRY)
+                if not unavailable(exc):
+                    return
+                self._stop.wait(RETRY)
+            finally:
+                close_connection(conn)
 
-    def _sweep(self, conn: sqlite3.Connection) -> None:
+    def _pass(self, conn: Connection, warm: bool) -> None:
+        follow_from = _max_seq(conn)
+        if warm:
+            self._sweep(conn)
+        self.status.followed_seq = follow_from
+        while not self._stop.is_set():
+            self._urgent_first(conn)
+            self._flush(conn)
+            if warm:
+                follow_from = self._follow(conn, follow_from)
+            self._stop.wait(0.25)
+        self._flush(conn)
+
+    def _sweep(self, conn: Connection) -> None:
         """Describe every live story whose cached description is missing or stale, newest first."""
         started = time.perf_counter()
         cursor: tuple[float, int] | None = None
         while not self._stop.is_set():
             if cursor is None:
                 rows = conn.execute(f"SELECT {STORY_COLUMNS} FROM stories WHERE merged_into IS NULL "
-                                    "ORDER BY last_seen DESC, id DESC LIMIT ?", (self.warm_batch,)).fetchall()
+                                    "ORDER BY last_seen DESC NULLS LAST, id DESC LIMIT ?", (self.warm_batch,)).fetchall()
             else:
                 rows = conn.execute(
                     f"SELECT {STORY_COLUMNS} FROM stories WHERE merged_into IS NULL AND "
                     "(last_seen < ? OR (last_seen = ? AND id < ?) OR last_seen IS NULL) "
-                    "ORDER BY last_seen DESC, id DESC LIMIT ?",
+                    "ORDER BY last_seen DESC NULLS LAST, id DESC LIMIT ?",
                     (cursor[0], cursor[0], cursor[1], self.warm_batch)).fetchall() if cursor[0] is not None \
                     else conn.execute(f"SELECT {STORY_COLUMNS} FROM stories WHERE merged_into IS NULL AND "
                                       "last_seen IS NULL AND id < ? ORDER BY id DESC LIMIT ?",
@@ -302,7 +316,7 @@ class Descriptions:
         log.info("description cache: %d stories described in %.1f s", self.status.described,
                  self.status.seconds)
 
-    def _urgent_first(self, conn: sqlite3.Connection) -> None:
+    def _urgent_first(self, conn: Connection) -> None:
         """Describe the stories pages are waiting for."""
         ids = []
         while True:
@@ -316,7 +330,7 @@ class Descriptions:
             with self._lru_lock:
                 self._urgent_ids.difference_update(ids)
 
-    def _follow(self, conn: sqlite3.Connection, after: int) -> int:
+    def _follow(self, conn: Connection, after: int) -> int:
         """Re-describe the stories that articles added since ``after`` touched; returns the new mark."""
         last = _max_seq(conn)
         if last <= after:
@@ -337,7 +351,7 @@ class Descriptions:
         self.status.followed_seq = last
         return last
 
-    def _refresh(self, conn: sqlite3.Connection, rows: Sequence[StoryRow]) -> None:
+    def _refresh(self, conn: Connection, rows: Sequence[StoryRow]) -> None:
         """Describe those of ``rows`` whose stored description is missing or stale, and queue them."""
         if not rows:
             return
@@ -356,7 +370,7 @@ class Descriptions:
             self._queue.put((row.id, row.updated_seq, desc))
             self.status.described += 1
 
-    def _flush(self, conn: sqlite3.Connection) -> None:
+    def _flush(self, conn: Connection) -> None:
         """Write queued descriptions and their entities in one transaction."""
         items: dict[int, tuple[int, Description]] = {}
         while True:
@@ -371,13 +385,13 @@ class Descriptions:
         write(conn, ((s, seq, d) for s, (seq, d) in items.items()))
 
 
-def provisional(conn: sqlite3.Connection, story: int) -> Description:
+def provisional(conn: Connection, story: int) -> Description:
     """A stand-in description: the story's first article's title (one index lookup)."""
     row = conn.execute("SELECT title FROM articles WHERE story = ? ORDER BY seq LIMIT 1", (story,)).fetchone()
     return Description(" ".join(row[0].split()) if row else "", "", provisional=True)
 
 
-def write(conn: sqlite3.Connection, items: Iterable[tuple[int, int, Description]]) -> None:
+def write(conn: Connection, items: Iterable[tuple[int, int, Description]]) -> None:
     """Store descriptions (``(story, updated_seq, description)``) and index their entities."""
     items = list(items)
     conn.execute("BEGIN IMMEDIATE")
@@ -393,5 +407,5 @@ def write(conn: sqlite3.Connection, items: Iterable[tuple[int, int, Description]
         raise
 
 
-def _max_seq(conn: sqlite3.Connection) -> int:
+def _max_seq(conn: Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])

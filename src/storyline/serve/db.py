@@ -1,32 +1,48 @@
 """Read access to the store for a multi-threaded server, and the clock pages count ages from.
 
-Every server thread gets its own SQLite connection (WAL lets readers run beside a writer); they
-are read-only (``PRAGMA query_only``), so a page can never change the store by accident.
+Every server thread gets its own connection, read-only so that a page can never change the store by
+accident. On an SQLite file (WAL lets readers run beside a writer) that is ``PRAGMA query_only``; on
+a PostgreSQL server it is a psycopg connection with ``default_transaction_read_only``, wrapped in
+:class:`~storyline.store.portable.PortableConnection` so that the server's SQL (``?`` placeholders,
+``BEGIN IMMEDIATE``, ``INSERT OR REPLACE``) runs unchanged on both; the few fragments that differ
+come from :mod:`.dialect`.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, Union
+
+from ..store.portable import PortableConnection
+from ..store.postgres import is_postgres_url, redact
+
+#: What the server's queries run on: an SQLite connection, or a PostgreSQL one in the SQLite dialect.
+Connection = Union[sqlite3.Connection, PortableConnection]
 
 #: A store whose newest article is older than this is an archive: ages count from that article.
 LIVE_WITHIN = 2 * 86400.0
 
 
 class Readers:
-    """Thread-local read-only connections to one store file."""
+    """Thread-local read-only connections to one store (a file, or a PostgreSQL URL)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[Connection] = []
         self._lock = threading.Lock()
 
-    def get(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use."""
+    def get(self) -> Connection:
+        """This thread's connection, opened on first use (and again after a PostgreSQL server restart:
+        a connection it dropped never works again)."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and not usable(conn):
+            self._forget(conn)
+            conn = None
         if conn is None:
             conn = open_connection(self.path, readonly=True)
             self._local.conn = conn
@@ -34,24 +50,100 @@ class Readers:
                 self._all.append(conn)
         return conn
 
+    def _forget(self, conn: Connection) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        close_connection(conn)
+
     def close(self) -> None:
         """Close every connection handed out (at shutdown)."""
         with self._lock:
             for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
+                close_connection(conn)
             self._all.clear()
 
 
-def open_connection(path: str, readonly: bool) -> sqlite3.Connection:
-    """A connection to a store file with a busy timeout (and ``query_only`` when ``readonly``)."""
+def open_connection(path: str, readonly: bool) -> Connection:
+    """A connection to a store (an SQLite file with a busy timeout, or a ``postgresql://`` URL in
+    autocommit mode), read-only when ``readonly``."""
+    if is_postgres_url(path):
+        import psycopg
+
+        # autocommit: no snapshot (or lock) is held between a page's statements, as on SQLite.
+        raw = psycopg.connect(path, autocommit=True, connect_timeout=10, application_name="storyline-serve")
+        if readonly:
+            raw.execute("SET default_transaction_read_only = on")
+        return PortableConnection(raw)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA busy_timeout=10000")
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+def open_store(path: str) -> Any:
+    """:func:`storyline.store.open.open_store` for the server's own writing connections.
+
+    A PostgreSQL server that cannot be reached raises psycopg's error here (which the app answers with
+    a 503), not the store's :class:`~storyline.store.errors.StoreError` (a store that is not usable).
+    """
+    from ..store.open import open_store as dispatch
+
+    if is_postgres_url(path):
+        close_connection(open_connection(path, readonly=True))  # raises if the server is unreachable
+    return dispatch(path)
+
+
+def close_connection(conn: Connection) -> None:
+    """Close a connection from :func:`open_connection`, whatever state it is in."""
+    try:
+        # PortableConnection.close() leaves the connection to its store; here the server owns it.
+        (conn.conn if isinstance(conn, PortableConnection) else conn).close()
+    except Exception:  # noqa: BLE001 - closing a broken connection may fail; it is gone either way
+        pass
+
+
+def usable(conn: Connection) -> bool:
+    """Whether a connection can still run queries (a PostgreSQL connection breaks with its server)."""
+    raw = getattr(conn, "conn", None)
+    return raw is None or not (raw.closed or raw.broken)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database server cannot be reached (down, restarting, connection lost):
+    nothing to debug in the server, so one line in the log and a 503 rather than a traceback."""
+    if not type(exc).__module__.startswith("psycopg"):
+        return False
+    import psycopg
+
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's message in one line.
+
+    >>> first_line(RuntimeError("connection refused\\n\\tIs the server running?"))
+    'connection refused'
+    """
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def log_failure(log: logging.Logger, what: str, exc: BaseException, retry: float | None = None) -> None:
+    """Log a failed background step: one line when the database is unreachable (saying when it is
+    tried again, if it is), else the traceback."""
+    if unavailable(exc):
+        again = f"; trying again in {retry:g} s" if retry is not None else ""
+        log.error("%s: the database server is unreachable (%s)%s", what, first_line(exc), again)
+    else:
+        log.error("%s", what, exc_info=exc)
+
+
+def shown(path: str) -> str:
+    """A store's name fit for messages and logs (a PostgreSQL URL without its password)."""
+    return redact(path) if is_postgres_url(path) else path
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +166,7 @@ class Clock:
         return cls(latest, latest, True)
 
     @classmethod
-    def of(cls, conn: sqlite3.Connection) -> "Clock":
+    def of(cls, conn: Any) -> "Clock":
         """The clock of a store (one index lookup)."""
         row = conn.execute("SELECT max(last_seen) FROM stories WHERE merged_into IS NULL").fetchone()
         return cls.at(row[0] if row else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ from ..store.base import ArticleRow, StoryRow
 from ..stories.describe import coverage as group_coverage
 from . import charts
 from .cache import STORY_COLUMNS, Description, Descriptions, story_rows
-from .db import Clock
+from .db import Clock, Connection
+from .dialect import HIT_CLOSE, HIT_OPEN, dialect_of
 from .explain import Why, explain
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,9 +38,12 @@ MAX_PAGE = 500
 COVERAGE_SHOWN = 200
 #: Ranking for "top": coverage (outlets count double) over the square of one plus the age in units
 #: of 18 hours, so a widely covered story stays up for a day or two and a fresh one enters at once.
-_TOP = ("(2.0 * outlets + articles) / ((1.0 + max(0.0, ? - coalesce(last_seen, 0)) / 64800.0) * "
-        "(1.0 + max(0.0, ? - coalesce(last_seen, 0)) / 64800.0))")
-_HIT_OPEN, _HIT_CLOSE = "\x02", "\x03"
+#: ``{greatest}`` is the dialect's scalar maximum.
+_TOP = ("(2.0 * outlets + articles) / ((1.0 + {greatest}(0.0, ? - coalesce(last_seen, 0)) / 64800.0) * "
+        "(1.0 + {greatest}(0.0, ? - coalesce(last_seen, 0)) / 64800.0))")
+#: Undated stories sort after dated ones in ``last_seen DESC`` on both backends (PostgreSQL puts NULLs
+#: first by default, SQLite last), as the keyset cursors of :func:`after_cursor` expect.
+_LATEST = "last_seen DESC NULLS LAST"
 
 
 class NotFound(LookupError):
@@ -199,7 +202,7 @@ def after_cursor(cursor: tuple[float | None, int] | None, prefix: str = "") -> t
             [seen, seen, sid])
 
 
-def story_list(conn: sqlite3.Connection, cache: Descriptions, window: str = "all", sort: str = "top",
+def story_list(conn: Connection, cache: Descriptions, window: str = "all", sort: str = "top",
                entity: str | None = None, page: int = 1, cursor: str | None = None,
                size: int = 20) -> StoryList:
     """A page of live stories, filtered by time window and entity.
@@ -225,14 +228,15 @@ def story_list(conn: sqlite3.Connection, cache: Descriptions, window: str = "all
     keyset = parse_cursor(cursor) if sort == "latest" else None
     if sort == "latest":
         sql_keyset, keyset_params = after_cursor(keyset)
-        sql = f"SELECT {STORY_COLUMNS} FROM stories{where}{sql_keyset} ORDER BY last_seen DESC, id DESC LIMIT ?"
+        sql = f"SELECT {STORY_COLUMNS} FROM stories{where}{sql_keyset} ORDER BY {_LATEST}, id DESC LIMIT ?"
         params += keyset_params + [size + 1]
     elif sort == "coverage":
         sql = (f"SELECT {STORY_COLUMNS} FROM stories{where} ORDER BY outlets DESC, articles DESC, "
-               "last_seen DESC, id DESC LIMIT ? OFFSET ?")
+               f"{_LATEST}, id DESC LIMIT ? OFFSET ?")
         params += [size + 1, (page - 1) * size]
     else:  # top: the ranking's clock parameters follow the filter's in the statement
-        sql = f"SELECT {STORY_COLUMNS} FROM stories{where} ORDER BY {_TOP} DESC, id DESC LIMIT ? OFFSET ?"
+        top = _TOP.format(greatest=dialect_of(conn).greatest)
+        sql = f"SELECT {STORY_COLUMNS} FROM stories{where} ORDER BY {top} DESC, id DESC LIMIT ? OFFSET ?"
         params += [clock.now, clock.now, size + 1, (page - 1) * size]
     rows = [StoryRow(*r) for r in conn.execute(sql, params)]
     more = len(rows) > size
@@ -243,7 +247,7 @@ def story_list(conn: sqlite3.Connection, cache: Descriptions, window: str = "all
     return StoryList(cards, clock, window, sort, entity, page, next_page, next_cursor)
 
 
-def make_cards(conn: sqlite3.Connection, cache: Descriptions, rows: Sequence[StoryRow], clock: Clock,
+def make_cards(conn: Connection, cache: Descriptions, rows: Sequence[StoryRow], clock: Clock,
                span: float = SPARK_SPAN) -> list[Card]:
     """Cards for stories: descriptions from the cache, sparklines from one query."""
     if not rows:
@@ -288,7 +292,7 @@ def _span_words(seconds: float) -> str:
 # -- one story -------------------------------------------------------------------------------------
 
 
-def live_story(conn: sqlite3.Connection, story_id: int) -> int:
+def live_story(conn: Connection, story_id: int) -> int:
     """The live story a (possibly merged) id belongs to now."""
     seen: set[int] = set()
     while story_id not in seen:
@@ -300,7 +304,7 @@ def live_story(conn: sqlite3.Connection, story_id: int) -> int:
     return story_id
 
 
-def story_detail(conn: sqlite3.Connection, cache: Descriptions, story_id: int,
+def story_detail(conn: Connection, cache: Descriptions, story_id: int,
                  show_all: bool = False, storylines: "Storylines | None" = None) -> StoryDetail:
     """A live story with its description, coverage (copies folded, each with "why here") and related
     stories. Raises :class:`NotFound`."""
@@ -332,13 +336,13 @@ def story_detail(conn: sqlite3.Connection, cache: Descriptions, story_id: int,
         groups.append((outlet, [entry(i) for i in picked]))
     related = related_stories(conn, cache, row, desc, clock)
     languages = [(lang, n) for lang, n in conn.execute(
-        "SELECT lang, COUNT(*) AS n FROM articles WHERE story = ? GROUP BY lang ORDER BY n DESC, lang", (row.id,))]
+        "SELECT lang, COUNT(*) AS n FROM articles WHERE story = ? GROUP BY lang ORDER BY n DESC, lang NULLS FIRST", (row.id,))]
     storyline = storylines.of(conn, cache, row) if storylines is not None else None
     return StoryDetail(row, desc, groups, len(light), min(shown, len(light)), related, clock, languages,
                        storyline)
 
 
-def related_stories(conn: sqlite3.Connection, cache: Descriptions, row: StoryRow, desc: Description,
+def related_stories(conn: Connection, cache: Descriptions, row: StoryRow, desc: Description,
                     clock: Clock, limit: int = 5) -> list[Card]:
     """Stories sharing this one's names (rarer names weigh more), else its key words."""
     scores: dict[int, float] = defaultdict(float)
@@ -350,13 +354,13 @@ def related_stories(conn: sqlite3.Connection, cache: Descriptions, row: StoryRow
             scores[other] += weight
     if not scores and desc.keywords:
         words = " OR ".join('"' + k.replace('"', '""') + '"' for k in desc.keywords[:5])
+        dialect = dialect_of(conn)
         try:
             for (other,) in conn.execute(
-                    "SELECT a.story FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
-                    "WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT 60", (words,)):
+                    f"SELECT a.story FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT 60", (words,)):
                 if other != row.id:
                     scores[other] += 1.0
-        except sqlite3.OperationalError:
+        except dialect.syntax_errors:
             pass
     if not scores:
         return []
@@ -366,7 +370,7 @@ def related_stories(conn: sqlite3.Connection, cache: Descriptions, row: StoryRow
     return make_cards(conn, cache, rows, clock)
 
 
-def article(conn: sqlite3.Connection, cache: Descriptions, article_id: str) -> ArticleView:
+def article(conn: Connection, cache: Descriptions, article_id: str) -> ArticleView:
     """One stored article with its live story. Raises :class:`NotFound`."""
     from .cache import ARTICLE_COLUMNS
 
@@ -384,28 +388,27 @@ def article(conn: sqlite3.Connection, cache: Descriptions, article_id: str) -> A
 
 
 def marked(text: str) -> str:
-    """FTS5 output with hit markers as HTML: everything escaped, then the markers made ``<mark>``.
+    """Full-text output with hit markers as HTML: everything escaped, then the markers made ``<mark>``.
 
     >>> marked("a <b> \\x02quake\\x03")
     'a &lt;b&gt; <mark>quake</mark>'
     """
-    return escape(text).replace(_HIT_OPEN, "<mark>").replace(_HIT_CLOSE, "</mark>")
+    return escape(text).replace(HIT_OPEN, "<mark>").replace(HIT_CLOSE, "</mark>")
 
 
-def search(conn: sqlite3.Connection, cache: Descriptions, query: str, limit: int = 200,
+def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
            stories: int = 20) -> SearchResult:
     """Stories whose articles match a full-text query, best match first (the index must be synced)."""
     clock = Clock.of(conn)
     query = query.strip()
     if not query:
         return SearchResult(query, [], {}, clock, 0)
-    sql = ("SELECT a.id, a.story, a.title, highlight(articles_fts, 0, char(2), char(3)), "
-           "snippet(articles_fts, 1, char(2), char(3), '…', 28), a.source, a.published "
-           "FROM articles_fts f JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? "
-           "ORDER BY f.rank LIMIT ?")
+    dialect = dialect_of(conn)
+    sql = (f"SELECT a.id, a.story, a.title, {dialect.title_marked}, {dialect.snippet_marked}, a.source, a.published "
+           f"FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT ?")
     try:
         found = conn.execute(sql, (query, limit)).fetchall()
-    except sqlite3.OperationalError:  # not FTS5 syntax: search the words as they are
+    except dialect.syntax_errors:  # not FTS5 syntax: search the words as they are
         words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
         found = conn.execute(sql, (words, limit)).fetchall() if words else []
     hits: dict[int, list[Hit]] = {}
@@ -422,7 +425,7 @@ def search(conn: sqlite3.Connection, cache: Descriptions, query: str, limit: int
     return SearchResult(query, cards, {r.id: hits[r.id] for r in rows}, clock, len(found))
 
 
-def entity_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor: str | None = None,
+def entity_page(conn: Connection, cache: Descriptions, name: str, cursor: str | None = None,
                 size: int = 20) -> EntityPage:
     """Stories mentioning ``name`` (from ``story_entities``), most recently active first."""
     types = conn.execute("SELECT type, count(*) FROM story_entities WHERE name = ? GROUP BY type "
@@ -435,7 +438,7 @@ def entity_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor
     rows = [StoryRow(*r) for r in conn.execute(
         f"SELECT s.id, s.articles, s.outlets, s.first_seen, s.last_seen, s.updated_seq FROM story_entities e "
         f"JOIN stories s ON s.id = e.story WHERE e.name = ? AND s.merged_into IS NULL AND s.articles > 0"
-        f"{sql_keyset} ORDER BY s.last_seen DESC, s.id DESC LIMIT ?", [name, *params, size + 1])]
+        f"{sql_keyset} ORDER BY s.{_LATEST}, s.id DESC LIMIT ?", [name, *params, size + 1])]
     more = len(rows) > size
     rows = rows[:size]
     listing = StoryList(make_cards(conn, cache, rows, clock), clock, "all", "latest", name, 1, None,
@@ -443,15 +446,15 @@ def entity_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor
     return EntityPage(name, types[0][0], total, listing)
 
 
-def trending_entities(conn: sqlite3.Connection, limit: int = 30, recent: int = 500) -> list[tuple[str, str, int]]:
+def trending_entities(conn: Connection, limit: int = 30, recent: int = 500) -> list[tuple[str, str, int]]:
     """Names in the most recently active stories, by how many of those stories mention them."""
     return [(n, t, c) for n, t, c in conn.execute(
         "SELECT e.name, min(e.type), count(*) AS c FROM story_entities e JOIN "
-        "(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 ORDER BY last_seen DESC LIMIT ?) s "
-        "ON s.id = e.story GROUP BY e.name HAVING c >= 1 ORDER BY c DESC, e.name LIMIT ?", (recent, limit))]
+        f"(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 ORDER BY {_LATEST} LIMIT ?) s "
+        "ON s.id = e.story GROUP BY e.name ORDER BY c DESC, e.name LIMIT ?", (recent, limit))]
 
 
-def stats(conn: sqlite3.Connection, previous: Stats | None = None) -> Stats:
+def stats(conn: Connection, previous: Stats | None = None) -> Stats:
     """Counts of articles, live stories and described stories, and the clock.
 
     The counts scan indexes, so a ``previous`` result is reused while no article was added since

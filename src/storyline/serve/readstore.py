@@ -1,16 +1,20 @@
 """A store interface over one of the server's read-only connections, for code written against a store.
 
-Briefs and watchlist matching read through :class:`~storyline.store.sqlite.SQLiteStore`'s methods
-(``story``, ``story_articles``, ``search``...). The server must not open a store per request (that
-migrates and sets pragmas) nor write from a page, so this one borrows a thread's read-only connection
-and never syncs the full-text index itself: the caller syncs it through the server's writer first.
+Briefs and watchlist matching read through a store's methods (``story``, ``story_articles``,
+``search``...). The server must not open a store per request (that migrates, and on SQLite sets
+pragmas) nor write from a page, so these borrow a thread's read-only connection; on SQLite they
+never sync the full-text index themselves: the caller syncs it through the server's writer first.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+from ..store.portable import PortableConnection
+from ..store.postgres import PostgresStore
 from ..store.sqlite import SQLiteStore
+from .db import Connection
 
 
 class ReadOnlyStore(SQLiteStore):
@@ -27,3 +31,29 @@ class ReadOnlyStore(SQLiteStore):
 
     def close(self) -> None:
         """Nothing: the connection belongs to the server's readers."""
+
+
+class ReadOnlyPostgresStore(PostgresStore):
+    """:class:`PostgresStore` reads over a borrowed read-only connection (PostgreSQL indexes each
+    article for search as it is written, so there is nothing to sync)."""
+
+    def __init__(self, conn: PortableConnection, path: str = "") -> None:  # noqa: D107 - no connect, no migration
+        # Deliberately not PostgresStore.__init__, for the same reasons as ReadOnlyStore's.
+        self.url = path
+        self.path = path
+        self.conn: Any = conn.conn
+        self._writing = False
+        self._seen_seq = None
+
+    def begin_write(self) -> int:
+        raise PermissionError("a read-only store does not write")
+
+    def close(self) -> None:
+        """Nothing: the connection belongs to the server's readers."""
+
+
+def read_only_store(conn: Connection, path: str = "") -> SQLiteStore | PostgresStore:
+    """The read-only store over a server connection of either backend."""
+    if isinstance(conn, PortableConnection):
+        return ReadOnlyPostgresStore(conn, path)
+    return ReadOnlyStore(conn, path)

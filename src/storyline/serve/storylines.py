@@ -6,7 +6,7 @@ the storylines of the last pass meanwhile), so no page waits for it."""
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -15,6 +15,10 @@ from ..model import Story
 from ..store.base import StoryRow
 from ..stories.storylines import gather, name_of
 from .cache import Descriptions, story_rows
+from .db import Connection, close_connection, log_failure, open_connection
+from .dialect import dialect_of
+
+log = logging.getLogger("storyline.serve")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,7 @@ class Storylines:
         self._first_running = threading.Event()
         self._first_done = threading.Event()
 
-    def refresh(self, conn: sqlite3.Connection) -> None:
+    def refresh(self, conn: Connection) -> None:
         """Recompute the groups if articles were added since the last pass (any thread)."""
         (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()
         if seq == self._seq:
@@ -54,7 +58,7 @@ class Storylines:
         with self._lock:
             self._group_of, self._seq = group_of, seq
 
-    def _refresh_later(self, conn: sqlite3.Connection) -> None:
+    def _refresh_later(self, conn: Connection) -> None:
         """Start a background pass when the groups are out of date (pages keep the last ones)."""
         (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()
         if seq == self._seq:
@@ -83,23 +87,26 @@ class Storylines:
             self._first_running.clear()
 
     def _background(self) -> None:
-        from .db import open_connection
-
         assert self.path is not None
-        conn = open_connection(self.path, readonly=True)
         try:
-            self.refresh(conn)
-        finally:
-            conn.close()
+            conn = open_connection(self.path, readonly=True)
+            try:
+                self.refresh(conn)
+            finally:
+                close_connection(conn)
+        except Exception as exc:  # noqa: BLE001 - logged; the next story page asks again
+            log_failure(log, "storylines: pass failed", exc)
 
-    def _compute(self, conn: sqlite3.Connection) -> dict[int, tuple[int, ...]]:
+    def _compute(self, conn: Connection) -> dict[int, tuple[int, ...]]:
         cfg = self.config
+        d = dialect_of(conn)
+        score = d.json_number("why", "runner_up_score")
         decisions = conn.execute(
-            "SELECT story, json_extract(why, '$.runner_up'), json_extract(why, '$.runner_up_score') "
-            "FROM articles WHERE kind != 'copy' AND json_extract(why, '$.runner_up_score') >= ?",
-            (cfg.storyline_low,))
-        links = gather(((s, r, float(x)) for s, r, x in decisions), cfg.storyline_evidence, cfg.storyline_low,
-                       cfg.storyline_max_stories)
+            f"SELECT story, {d.json_number('why', 'runner_up')}, {score} "
+            f"FROM articles WHERE kind != 'copy' AND {score} >= ?", (cfg.storyline_low,))
+        # int(): PostgreSQL reads every JSON number as a float; story ids are ints.
+        links = gather(((s, None if r is None else int(r), float(x)) for s, r, x in decisions),
+                       cfg.storyline_evidence, cfg.storyline_low, cfg.storyline_max_stories)
         merged = dict(conn.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"))
 
         def resolve(story: int) -> int:
@@ -113,7 +120,7 @@ class Storylines:
                 group_of[story] = group
         return group_of
 
-    def of(self, conn: sqlite3.Connection, cache: Descriptions, row: StoryRow) -> StorylineView | None:
+    def of(self, conn: Connection, cache: Descriptions, row: StoryRow) -> StorylineView | None:
         """The storyline ``row`` belongs to (its :data:`SHOWN` most recent stories, ``row`` among them),
         or ``None`` when it stands alone."""
         self._refresh_later(conn)

@@ -12,13 +12,12 @@ Where alerts go (webhook URLs, commands) is never shown: a webhook URL often car
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 
 from ..alerts.watchlists import Watchlist, Watchlists
 from ..store.base import StoryRow
 from .cache import Descriptions
-from .db import Clock
+from .db import Clock, Connection
 from .queries import NotFound, StoryList, after_cursor, make_cards, make_cursor, parse_cursor
 
 #: The live stories a watchlist matched (merged ones answer as the story that absorbed them).
@@ -63,7 +62,7 @@ class WatchlistPage:
     alerts: list[AlertView]
 
 
-def _info(conn: sqlite3.Connection, wl: Watchlist, last_seq: int) -> WatchlistInfo:
+def _info(conn: Connection, wl: Watchlist, last_seq: int) -> WatchlistInfo:
     stories = conn.execute(f"SELECT count(*) FROM stories WHERE id IN ({_MATCHED}) AND merged_into IS NULL "
                            "AND articles > 0", (wl.id,)).fetchone()[0]
     alerts = conn.execute("SELECT count(*) FROM alerts WHERE watchlist = ? AND payload NOT LIKE '%\"baseline\"%'",
@@ -72,17 +71,17 @@ def _info(conn: sqlite3.Connection, wl: Watchlist, last_seq: int) -> WatchlistIn
                          wl.created_at, int(stories), int(alerts), wl.checked_seq < last_seq)
 
 
-def _last_seq(conn: sqlite3.Connection) -> int:
+def _last_seq(conn: Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
 
-def all_watchlists(conn: sqlite3.Connection) -> list[WatchlistInfo]:
+def all_watchlists(conn: Connection) -> list[WatchlistInfo]:
     """Every watchlist, by name."""
     last = _last_seq(conn)
     return [_info(conn, wl, last) for wl in Watchlists(conn).all()]
 
 
-def watchlist_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cursor: str | None = None,
+def watchlist_page(conn: Connection, cache: Descriptions, name: str, cursor: str | None = None,
                    size: int = 20, alerts: int = 10) -> WatchlistPage:
     """A watchlist's stories, most recently active first (keyset ``cursor``). Raises :class:`NotFound`."""
     wl = Watchlists(conn).get(name)
@@ -92,7 +91,7 @@ def watchlist_page(conn: sqlite3.Connection, cache: Descriptions, name: str, cur
     sql_keyset, params = after_cursor(parse_cursor(cursor))
     rows = [StoryRow(*r) for r in conn.execute(
         f"SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories WHERE id IN ({_MATCHED}) "
-        f"AND merged_into IS NULL AND articles > 0{sql_keyset} ORDER BY last_seen DESC, id DESC LIMIT ?",
+        f"AND merged_into IS NULL AND articles > 0{sql_keyset} ORDER BY last_seen DESC NULLS LAST, id DESC LIMIT ?",
         [wl.id, *params, size + 1])]
     more = len(rows) > size
     rows = rows[:size]

@@ -12,20 +12,21 @@ waits for it. At start the thread also catches up on anything written while no s
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 
 from ..alerts.delivery import deliver_due, next_due
 from ..alerts.rules import evaluate
 from ..stories.vocabulary import stored_vectorizer
-from .db import open_connection
+from .db import Connection, close_connection, log_failure, open_connection, unavailable
 from .writer import Writer
 
 log = logging.getLogger("storyline.serve")
 
 #: Look at the queue at least this often (retries fall due while no article arrives).
 IDLE = 60.0
+#: Seconds to wait before trying an unreachable database server again.
+RETRY = 5.0
 
 
 class Alerter:
@@ -58,29 +59,44 @@ class Alerter:
             self._thread = None
 
     def _run(self) -> None:
-        try:
-            conn = open_connection(self.path, readonly=False)
-        except sqlite3.Error:
-            log.exception("alerts: cannot open the store")
-            return
-        try:
-            while not self._stop.is_set():
-                self._wake.clear()
-                # Also when only the clock woke us: a check with nothing new costs one query per watchlist,
-                # and it catches articles another process (``storyline ingest``) wrote meanwhile.
-                if self._has_watchlists(conn):
-                    self._check()
-                if self._stop.is_set():
-                    break
-                self._deliver(conn)
-                due = next_due(conn)
-                pause = IDLE if due is None else min(IDLE, max(0.0, due - time.time()))
-                self._wake.wait(pause)
-        finally:
-            conn.close()
+        # A database server that goes away (a PostgreSQL restart) pauses the thread, which then goes on
+        # with a new connection: the alerts due meanwhile are fired then (their mark is in the store).
+        while not self._stop.is_set():
+            try:
+                conn = open_connection(self.path, readonly=False)
+            except Exception as exc:  # noqa: BLE001 - logged; retried while the server is unreachable
+                log_failure(log, "alerts: cannot open the store", exc, RETRY)
+                if not unavailable(exc):
+                    return
+                self._stop.wait(RETRY)
+                continue
+            try:
+                self._loop(conn)
+                return
+            except Exception as exc:  # noqa: BLE001 - logged, never a silent death
+                log_failure(log, "alerts: stopped", exc, RETRY)
+                if not unavailable(exc):
+                    return
+                self._stop.wait(RETRY)
+            finally:
+                close_connection(conn)
+
+    def _loop(self, conn: Connection) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            # Also when only the clock woke us: a check with nothing new costs one query per watchlist,
+            # and it catches articles another process (``storyline ingest``) wrote meanwhile.
+            if self._has_watchlists(conn):
+                self._check()
+            if self._stop.is_set():
+                break
+            self._deliver(conn)
+            due = next_due(conn)
+            pause = IDLE if due is None else min(IDLE, max(0.0, due - time.time()))
+            self._wake.wait(pause)
 
     @staticmethod
-    def _has_watchlists(conn: sqlite3.Connection) -> bool:
+    def _has_watchlists(conn: Connection) -> bool:
         return conn.execute("SELECT 1 FROM watchlists LIMIT 1").fetchone() is not None
 
     def _check(self) -> None:
@@ -88,16 +104,18 @@ class Alerter:
         keeps the full-text index syncs of pages and of this check from overlapping)."""
         try:
             fired = self.writer.with_search_store(lambda store: evaluate(store, stored_vectorizer(store).common))
-        except Exception:  # noqa: BLE001 - logged; the next write checks again from the same mark
-            log.exception("alerts: checking watchlists failed")
+        except Exception as exc:  # noqa: BLE001 - logged; the next write checks again from the same mark
+            log_failure(log, "alerts: checking watchlists failed", exc)
             return
         self.fired += len(fired)  # each is reported by its ``log`` delivery, like the CLI's
 
-    def _deliver(self, conn: sqlite3.Connection) -> None:
+    def _deliver(self, conn: Connection) -> None:
         """Send what is due; failures are rescheduled with back-off by :func:`deliver_due`."""
         try:
             report = deliver_due(conn, log=lambda line: log.info("%s", line))
-        except Exception:  # noqa: BLE001 - logged; the queue is in the store and is tried again
-            log.exception("alerts: delivering failed")
+        except Exception as exc:  # noqa: BLE001 - logged; the queue is in the store and is tried again
+            if unavailable(exc):
+                raise  # this connection is gone: _run says so and opens another
+            log_failure(log, "alerts: delivering failed", exc)
             return
         self.delivered += report.delivered

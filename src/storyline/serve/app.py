@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import api, pages, queries
+from .db import first_line, unavailable
 from .priority import Tracked
 from .security import loopback_host
 from .settings import Settings
@@ -41,10 +42,12 @@ class Guard:
     * On a loopback server, requests whose ``Host`` is not a loopback name are refused, so a web page
       cannot reach the server by DNS rebinding.
     * An unhandled error is logged with its traceback and answered with a clean error (``on_error``),
-      without dropping the connection.
+      without dropping the connection. An unreachable database server (a PostgreSQL store whose server
+      is down) is one line in the log and a 503: there is nothing in the server to debug.
     """
 
-    def __init__(self, app: Any, loopback_only: bool, on_error: Callable[[dict, str], Response]) -> None:
+    def __init__(self, app: Any, loopback_only: bool,
+                 on_error: Callable[[dict, str, BaseException], Response]) -> None:
         self.app = app
         self.loopback_only = loopback_only
         self.on_error = on_error
@@ -73,9 +76,13 @@ class Guard:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:  # noqa: BLE001 - logged here, never shown to the client
             ref = secrets.token_hex(4)
-            log.error("error %s on %s %s", ref, scope.get("method"), scope.get("path"), exc_info=exc)
+            if unavailable(exc):
+                log.error("error %s on %s %s: the database server is unreachable (%s)", ref, scope.get("method"),
+                          scope.get("path"), first_line(exc))
+            else:
+                log.error("error %s on %s %s", ref, scope.get("method"), scope.get("path"), exc_info=exc)
             if not started:
-                await self.on_error(scope, ref)(scope, receive, send_with_headers)
+                await self.on_error(scope, ref, exc)(scope, receive, send_with_headers)
 
 
 def _wants_json(request: Request) -> bool:
@@ -137,8 +144,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def bad_query(request: Request, exc: queries.BadQuery) -> Response:
         return error(request, 400, "Bad request", str(exc))
 
-    def crash(scope: dict, ref: str) -> Response:
+    def crash(scope: dict, ref: str, exc: BaseException) -> Response:
         request = Request(scope)
+        if unavailable(exc):
+            return error(request, 503, "Store unavailable",
+                         "The store's database server cannot be reached; try again in a moment.", ref)
         return error(request, 500, "Something went wrong",
                      "The server could not answer this request. The error was logged.", ref)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from .db import shown
 from .settings import Settings
 
 log = logging.getLogger("storyline.serve")
@@ -39,7 +40,7 @@ def run(settings: Settings, log_level: str = "warning") -> None:
         print(f"storyline: warning: {warning}", file=sys.stderr)
     app = create_app(settings)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"storyline: serving {settings.db} at http://{host}:{settings.port}/ "
+    print(f"storyline: serving {shown(settings.db)} at http://{host}:{settings.port}/ "
           f"(API docs at /api/docs; Ctrl-C to stop)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                             server_header=False, lifespan="on")

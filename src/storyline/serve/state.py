@@ -7,13 +7,13 @@ import logging
 import threading
 from pathlib import Path
 
-from ..store.sqlite import SQLiteStore
+from ..store.open import open_store
 from ..text.models import warm_models
 from . import queries
 from .alerting import Alerter
 from .briefs import Briefs
 from .cache import Descriptions
-from .db import Readers
+from .db import Readers, shown
 from .priority import Foreground
 from .storylines import Storylines
 from .security import Csrf
@@ -32,7 +32,7 @@ class ServerState:
 
         self.settings = settings
         self.version = __version__
-        SQLiteStore(settings.db).close()  # refuse a file that is not a store; bring the schema up to date
+        open_store(settings.db).close()  # refuse what is not a store; bring the schema up to date
         self.readers = Readers(settings.db)
         self.foreground = Foreground()
         #: Set once the language and embedding models are loaded (writes before then wait for them).
@@ -101,5 +101,7 @@ class ServerState:
 
 
 def _store_key(path: str) -> str:
-    """A short stable name for a store (for feed ids): a hash of its absolute path."""
-    return hashlib.blake2b(str(Path(path).resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    """A short stable name for a store (for feed ids): a hash of its absolute path, or of its URL
+    without the password (which may change while the database stays the same)."""
+    name = shown(path) if "://" in path else str(Path(path).resolve())
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=6).hexdigest()

@@ -44,12 +44,12 @@ class FeedFollower:
     def _run(self) -> None:
         from ..ingest.feeds import FeedStore
         from ..ingest.watch import Watcher, WatchSettings
-        from ..store.sqlite import SQLiteStore
+        from .db import open_store
 
         settings = WatchSettings.load()
         if self.settings.allow_private:
             settings = settings.with_overrides({"allow_private": True})
-        store = SQLiteStore(self.settings.db)  # this thread's own connection for the feeds' state
+        store = open_store(self.settings.db)  # this thread's own connection for the feeds' state
         watcher = Watcher(self.writer.sink(), FeedStore(store.db), settings)
 
         def on_round(summary: RoundSummary) -> None:

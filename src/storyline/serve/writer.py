@@ -8,6 +8,7 @@ another process (``storyline ingest``) has added articles since.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -15,11 +16,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from ..ingest.records import ALIASES, BadRecord, to_article
+from ..store.postgres import is_postgres_url
+from .db import log_failure, open_store, usable
+
+log = logging.getLogger("storyline.serve")
 
 if TYPE_CHECKING:
     from ..engine import Engine
     from ..model import Article, Assignment
-    from ..store.sqlite import SQLiteStore
+    from ..store.base import Store
 
 MAX_BATCH = 5000
 T = TypeVar("T")
@@ -104,7 +109,7 @@ class Writer:
         self.path = path
         self._lock = threading.RLock()
         self._engine: Engine | None = None
-        self._store: SQLiteStore | None = None
+        self._store: Store | None = None
         self._search_lock = threading.Lock()
 
     def ingest(self, items: Sequence[object]) -> Report:
@@ -121,8 +126,8 @@ class Writer:
         if not articles:
             return report
         with self._lock:
-            engine = self._current()
             try:
+                engine = self._current()
                 placed = engine.add_many([article for _, article in articles])  # embeds in batches
                 for (i, article), a in zip(articles, placed):
                     report.accepted.append(Accepted(i, article.id, a.kind, a.story_id))
@@ -138,14 +143,17 @@ class Writer:
         from ..engine import Engine
 
         engine = self._engine
-        if engine is not None:
+        # On PostgreSQL the engine itself reads what other processes wrote, under the store's writer
+        # lock, before it places an article; an SQLite store has no such lock, so there the engine starts
+        # again from the store as it is.
+        if engine is not None and not is_postgres_url(self.path):
             last = engine.store.db.execute(  # type: ignore[attr-defined]
                 "SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
             if last != engine.written:  # another process wrote: start from the store as it is
                 engine.close()
                 engine = None
         if engine is None:
-            engine = Engine(self.path, Config.load(), batch_size=1000)  # STORYLINE_* settings apply
+            engine = Engine(open_store(self.path), Config.load(), batch_size=1000)  # STORYLINE_* settings apply
             self._engine = engine
         return engine
 
@@ -166,25 +174,35 @@ class Writer:
         """Bring the full-text index up to date; returns how many articles were added to it."""
         return self.with_search_store(lambda store: store.sync_search())
 
-    def with_search_store(self, work: Callable[["SQLiteStore"], T]) -> T:
+    def with_search_store(self, work: Callable[["Store"], T]) -> T:
         """Run ``work`` on the writable store connection that keeps the full-text index, under its lock.
 
         Two connections syncing the index at once would both add the same articles to it, so every sync
-        (pages' searches, the alert checks that search) goes through this one.
+        (pages' searches, the alert checks that search) goes through this one. (PostgreSQL indexes each
+        article as it is written; its store is only the alert checks' connection.)
         """
-        from ..store.sqlite import SQLiteStore
-
         with self._search_lock:
+            if self._store is not None and not usable(self._store):  # its database server went away
+                self._close_store()
             if self._store is None:
-                self._store = SQLiteStore(self.path)
+                self._store = open_store(self.path)
             return work(self._store)
+
+    def _close_store(self) -> None:
+        store, self._store = self._store, None
+        try:
+            if store is not None:
+                store.close()
+        except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is gone either way
+            pass
 
     def close(self) -> None:
         with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
+            engine, self._engine = self._engine, None
+            if engine is not None:
+                try:
+                    engine.close()
+                except Exception as exc:  # noqa: BLE001 - at shutdown: say why, and close the rest
+                    log_failure(log, "writer: closing the store failed", exc)
         with self._search_lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+            self._close_store()

@@ -230,14 +230,6 @@ def test_an_unknown_backend_is_refused():
         open_store("mysql://localhost/news")
 
 
-@pytest.mark.parametrize("command", [["serve"], ["serve", "--demo"]])
-def test_commands_that_need_sqlite_say_so_in_one_line(run_cli, command):
-    proc = run_cli(*command, "--db", "postgresql://news@127.0.0.1:9/news")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    (line,) = error_lines(proc.stderr)
-    assert f"{command[0]} needs an SQLite store for now" in line
-
-
 def test_feeds_and_watch_on_both_backends(store_target, run_cli, tmp_path):
     """`feeds` and `watch` run their own SQL on ``store.db``: on PostgreSQL through the portable layer."""
     from feed_server import FeedServer, news_feeds

@@ -112,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="the web page, JSON API and Atom feeds of a store",
                        description="Serve a store over HTTP: front page, story pages, search, entity pages, "
-                                   "a JSON API (docs at /api/docs) and Atom feeds. Writes (POST /api/articles) "
-                                   "need $STORYLINE_TOKEN when it is set.")
+                                   "a JSON API (docs at /api/docs) and Atom feeds. Works on an SQLite file and "
+                                   "on a PostgreSQL store (--db postgresql://...), also beside other processes "
+                                   "writing to it. Writes (POST /api/articles) need $STORYLINE_TOKEN when it "
+                                   "is set.")
     p.add_argument("--db", help=_db_help())
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
@@ -388,20 +390,6 @@ COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why
             "backfill": cmd_backfill, "migrate": cmd_migrate}
 
 
-#: Commands whose modules still run SQL that only SQLite has (the web app's FTS5 searches).
-SQLITE_ONLY = ("serve",)
-
-
-def _refuse_postgres(args: argparse.Namespace) -> None:
-    if args.command in SQLITE_ONLY:
-        from ..store.postgres import is_postgres_url
-        from ..store.sqlite import default_path
-
-        if is_postgres_url(getattr(args, "db", None) or default_path()):
-            raise UsageError(f"{args.command} needs an SQLite store for now (every other command works on "
-                             f"PostgreSQL; `storyline migrate` copies a store to SQLite)")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -411,7 +399,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..store.sqlite import StoreError
 
     try:
-        _refuse_postgres(args)
         return COMMANDS[args.command](args)
     except (UsageError, StoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from .vectors import Neighbour
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,11 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Numbers of articles and live stories."""
+
+    def nearest(self, vector: Any, k: int = 10, since: float | None = None) -> list[Neighbour]:
+        """The ``k`` stored articles whose meaning vectors are most similar (cosine) to ``vector``, most
+        similar first: ``(article_id, story_id, similarity)`` with the article's live story. Only
+        articles published at or after ``since``, if given; articles without a vector never match."""
 
     def close(self) -> None:
         """Release the backend."""

@@ -9,9 +9,11 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from .base import ArticleRow, StoryRow, chunks
 from .errors import StoreError
+from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
 
 DEFAULT_DB = "storyline.db"
 
@@ -314,6 +316,29 @@ class SQLiteStore:
             words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
             rows = self.db.execute(sql, (words, limit)).fetchall() if words else []
         return [(int(seq), int(story), float(rank)) for seq, story, rank in rows]
+
+    def nearest(self, vector: Any, k: int = 10, since: float | None = None) -> list[Neighbour]:
+        """The ``k`` articles nearest in meaning to ``vector`` (see :meth:`Store.nearest`): an exact scan
+        over the stored vectors, a chunk at a time.
+
+        >>> SQLiteStore(":memory:").nearest([0.0] * 511 + [1.0], k=3)
+        []
+        """
+        sql = "SELECT seq, id, story, features FROM articles"
+        params: tuple = ()
+        if since is not None:
+            sql += " WHERE published >= ?"
+            params = (since,)
+        cursor = self.db.execute(sql + " ORDER BY seq", params)
+
+        def rows() -> Iterator[list[tuple]]:
+            while chunk := cursor.fetchmany(SCAN_CHUNK):
+                yield chunk
+
+        try:
+            return scan_nearest(rows(), vector, k)
+        finally:
+            cursor.close()
 
     def latest_time(self) -> float | None:
         """The newest publication time in the store (the clock that ``--since`` counts back from)."""

@@ -18,6 +18,7 @@ from .feeds import add_parsers as add_feed_parsers, cmd_feeds, cmd_watch
 from .serve import cmd_serve
 from .watchlists import add_parsers as add_watchlist_parsers, cmd_alerts, cmd_watchlist
 from .migrate import add_parser as add_migrate_parser, cmd_migrate
+from .search import add_parser as add_search_parser, cmd_search
 
 PROG = "storyline"
 
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_watchlist_parsers(sub, _db_help, _positive)  # watchlist, alerts
     add_migrate_parser(sub)  # migrate
     add_backfill_parsers(sub, _db_help, _duration, _positive)  # backfill
+    add_search_parser(sub, _db_help, _positive)  # search
     return parser
 
 
@@ -387,7 +389,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
             "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
             "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts,
-            "backfill": cmd_backfill, "migrate": cmd_migrate}
+            "backfill": cmd_backfill, "migrate": cmd_migrate, "search": cmd_search}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,144 @@
+"""``storyline search QUERY``: stories whose articles match words (the store's full-text search) or,
+with ``--meaning``, whose articles are nearest in meaning to the query, in any language the embedding
+model knows (``Erdbeben in Japan`` finds an English earthquake story).
+
+Results are stories, best match first, each with its headline and the article that matched best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Cosine similarity below which a nearest article is no match: with the default model, reports of one
+#: event score about 0.4 to 0.8 across languages, and unrelated news below 0.15.
+MIN_SIMILARITY = 0.2
+
+#: Articles asked for per story shown: several articles of one story usually rank side by side.
+_PER_STORY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One story found: its id, the best matching article and its score (a similarity for
+    ``--meaning``, else ``None``: text-search ranks differ between backends and mean nothing alone)."""
+
+    story: int
+    article_id: str
+    score: float | None
+
+
+def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
+               positive: Callable[[str], int]) -> None:
+    """The ``search`` subcommand."""
+    p = sub.add_parser("search", help="find stories by words, or by meaning in any language (--meaning)",
+                       description="Find stories whose articles match QUERY: by words through the store's "
+                                   "full-text search (quotes, OR and -word work), or with --meaning by what "
+                                   "the query means, across languages (needs embeddings, on by default when "
+                                   "ingesting).")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--meaning", action="store_true",
+                   help="nearest articles in meaning (sentence embeddings), not matching words")
+    p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")
+    p.add_argument("--min-similarity", type=float, default=MIN_SIMILARITY, metavar="S",
+                   help=f"with --meaning: only articles at least this similar, -1 to 1 (default {MIN_SIMILARITY})")
+    p.add_argument("--db", help=db_help())
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+
+def best_per_story(hits: list[tuple[int, str, float | None]], limit: int) -> list[Match]:
+    """The first (best) hit of each story, in order, at most ``limit`` stories.
+
+    >>> best_per_story([(3, "a", 0.9), (3, "b", 0.8), (5, "c", 0.7)], 5)
+    [Match(story=3, article_id='a', score=0.9), Match(story=5, article_id='c', score=0.7)]
+    """
+    out: dict[int, Match] = {}
+    for story, article_id, score in hits:
+        if story not in out:
+            out[story] = Match(story, article_id, score)
+            if len(out) >= limit:
+                break
+    return list(out.values())
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .main import UsageError, _config, _open_engine
+
+    query = args.query.strip()
+    if not query:
+        raise UsageError("search needs words to look for, e.g. storyline search \"flood\"")
+    config = _config(None)
+    if args.meaning and config.embeddings.strip().lower() in ("", "none", "off", "false", "0"):
+        raise UsageError("--meaning needs embeddings, and they are off (STORYLINE_EMBEDDINGS="
+                         f"{config.embeddings or 'none'}); unset it, or search by words without --meaning")
+    with _open_engine(args.db) as engine:
+        store = engine.store
+        if store.counts()["articles"] == 0:
+            raise UsageError(f"{store.path}: no articles yet; add some with `storyline ingest FILE`")
+        if args.meaning:
+            matches = _by_meaning(store, config.embeddings, query, args.limit, args.min_similarity)
+        else:
+            matches = _by_words(store, query, args.limit)
+        shown = []
+        for m in matches:
+            story = engine.story(m.story)
+            article = store.article(m.article_id)
+            if story is not None and article is not None:
+                shown.append((m, story, article))
+    if args.json:
+        print(json.dumps([_as_json(m, story, article) for m, story, article in shown], ensure_ascii=False, indent=1))
+        return 0
+    if not shown:
+        print(f"No stories match {query!r}." + ("" if args.meaning else " Try --meaning to search by meaning."))
+        return 0
+    from .render import when
+
+    for rank, (m, story, article) in enumerate(shown, start=1):
+        score = "" if m.score is None else f"  [similarity {m.score:.2f}]"
+        print(f"{rank}. {story.headline}  (story {story.id}: {story.articles} articles, {story.outlets} outlets){score}")
+        print(f"   best match: {article.title}  [{article.source or 'unknown outlet'}, {when(article.published)}]")
+    return 0
+
+
+def _by_words(store, query: str, limit: int) -> list[Match]:
+    hits = store.search(query, limit=limit * _PER_STORY)
+    if not hits:
+        return []
+    seqs = [seq for seq, _, _ in hits]
+    ids = dict(store.db.execute(f"SELECT seq, id FROM articles WHERE seq IN ({','.join('?' * len(seqs))})",
+                                seqs).fetchall())
+    return best_per_story([(store.resolve(story), ids[seq], None) for seq, story, _ in hits if seq in ids], limit)
+
+
+def _by_meaning(store, model: str, query: str, limit: int, floor: float) -> list[Match]:
+    from ..text.embeddings import EmbeddingError, embedder_for
+    from .main import UsageError
+
+    try:
+        embedder = embedder_for(model)  # the configured model (STORYLINE_EMBEDDINGS), as ingest used
+        assert embedder is not None  # "none" was refused above
+        vector = embedder.encode([query])[0]
+    except EmbeddingError as exc:
+        raise UsageError(str(exc)) from None
+    found = store.nearest(vector, k=limit * _PER_STORY)
+    if not found:
+        raise UsageError(f"{store.path}: no article here has a meaning vector (they were ingested with "
+                         f"--no-embeddings or STORYLINE_EMBEDDINGS=none, or by another embedding model); "
+                         f"ingest them again into a new store with embeddings on, or search by words")
+    return best_per_story([(n.story_id, n.article_id, round(n.similarity, 4)) for n in found
+                           if n.similarity >= floor], limit)
+
+
+def _as_json(m: Match, story, article) -> dict[str, object]:
+    from .render import iso
+
+    out: dict[str, object] = {"story": story.id, "headline": story.headline, "articles": story.articles,
+                              "outlets": story.outlets, "last_seen": iso(story.last_seen)}
+    if m.score is not None:
+        out["similarity"] = m.score
+    out["best_match"] = {"id": article.id, "title": article.title, "source": article.source, "url": article.url,
+                         "published": iso(article.published), "lang": article.lang}
+    return out
+

@@ -62,8 +62,8 @@ def receiver():
     r.close()
 
 
-def _setup(run_cli, tmp_path, receiver_url: str):
-    db = tmp_path / "w.db"
+def _setup(run_cli, tmp_path, receiver_url: str, db: str | None = None):
+    db = db or tmp_path / "w.db"
     assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
     for args in (("lights", "--query", "lanterns", "--webhook", receiver_url),
                  ("bridge", "--query", "Tarvik"),
@@ -140,13 +140,14 @@ def test_watchlist_pages_feeds_and_a_background_alert_after_a_post(run_cli, tmp_
         server.stop()
 
 
-def test_serve_watch_rounds_fire_alerts_too(run_cli, tmp_path, receiver):
+def test_serve_watch_rounds_fire_alerts_too(run_cli, tmp_path, receiver, store_target):
+    """On both backends: feed rounds, the engine, the alert thread and the deliveries all share the store."""
     feeds = FeedServer()
     try:
         items = [{"title": r["title"], "text": r["text"], "link": f"http://127.0.0.1/fest/{i}",
                   "published": r["published"]} for i, r in enumerate(FESTIVAL)]
         feeds.feed("/fest.xml", rss("Valley Post", items))
-        db = _setup(run_cli, tmp_path, receiver.url)
+        db = _setup(run_cli, tmp_path, receiver.url, store_target)
         assert run_cli("feeds", "add", feeds.url("/fest.xml"), "--db", db).returncode == 0
         server = Server(db, args=("--watch", "--allow-private"))
         try:

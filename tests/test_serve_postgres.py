@@ -100,6 +100,11 @@ def stores(tmp_path_factory, pg_server):
     proc = subprocess.run([sys.executable, "-m", "storyline", "migrate", "--from", str(db), "--to", direct, "-q"],
                           capture_output=True, text=True, env=clean_env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
+    for store in (str(db), direct):  # the same watchlists on both (they record what they match at once)
+        for args in (("truce", "--query", "ceasefire"), ("ports", "--query", "port OR harbour")):
+            proc = subprocess.run([sys.executable, "-m", "storyline", "watchlist", "add", *args, "--db", store],
+                                  capture_output=True, text=True, env=clean_env(), timeout=120)
+            assert proc.returncode == 0, proc.stderr
     parts = urlsplit(direct)
     relay = Relay(parse_qs(parts.query)["host"][0] + "/.s.PGSQL.5432")
     yield db, direct, relay.url(parts.path.lstrip("/")), relay
@@ -209,6 +214,25 @@ def test_pages_and_feeds_answer(servers):
     assert feeds[1] == feeds[0]
     parsed = feedparser.parse(pg.get("/feeds/search.atom", params={"q": "ceasefire"}).content)
     assert not parsed.bozo and parsed.entries
+
+
+def test_watchlist_pages_and_feeds_are_the_same(servers):
+    def same(lite: dict, pg: dict) -> bool:  # but for when each was added
+        for body in (lite, pg):
+            for w in body.get("watchlists") or [body["watchlist"]]:
+                w.pop("created_at")
+        return lite == pg
+
+    lite, pg = both(servers, "/api/watchlists")
+    assert [w["name"] for w in pg["watchlists"]] == ["ports", "truce"] and same(lite, pg)
+    for name in ("truce", "ports"):
+        lite, pg = both(servers, f"/api/watchlists/{name}")
+        assert pg["stories"] and same(lite, pg), name
+        entries = [[e.link.split("/story/")[1] for e in feedparser.parse(
+            server.get(f"/feeds/watchlists/{name}.atom").content).entries] for server in servers]
+        assert entries[1] == entries[0] and entries[0]
+    for path in ("/watchlists", "/watchlists/truce"):
+        assert servers[1].get(path).status_code == 200
 
 
 def test_brief_is_the_cli_brief(servers, stores, run_cli):

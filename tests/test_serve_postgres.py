@@ -314,3 +314,34 @@ def test_serve_on_an_unreachable_server_is_one_line(run_cli):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "s3cret" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot connect to PostgreSQL" in lines[0], proc.stderr
+
+
+def test_readers_close_the_connections_of_ended_threads(pg_server):
+    """The web server's worker threads end when idle: their PostgreSQL connections must not pile up."""
+    from storyline.serve.db import Readers
+    from storyline.store.open import open_store
+
+    url = pg_server.new_database()
+    open_store(url).close()
+    readers = Readers(url)
+
+    def serving() -> int:
+        return sql(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'storyline-serve' "
+                        "AND datname = current_database()")[0][0]
+
+    for _ in range(4):  # bursts of requests on threads that then end
+        threads = [threading.Thread(target=lambda: readers.get().execute("SELECT 1").fetchone()) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert readers.get().execute("SELECT count(*) FROM stories").fetchone() == (0,)
+    assert readers.open() <= 4 and serving() <= 4
+    readers.get().execute("SELECT 1")
+    with pytest.raises(Exception, match="read-only"):
+        readers.get().execute("DELETE FROM stories")
+    readers.close()
+    deadline = time.monotonic() + 5
+    while serving() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert serving() == 0

@@ -28,12 +28,17 @@ LIVE_WITHIN = 2 * 86400.0
 
 
 class Readers:
-    """Thread-local read-only connections to one store (a file, or a PostgreSQL URL)."""
+    """Thread-local read-only connections to one store (a file, or a PostgreSQL URL).
+
+    The web server's worker threads come and go (an idle one ends after a few seconds), so the
+    connections of threads that ended are closed whenever a new one is opened: on PostgreSQL each is a
+    server process, and leaving them open would use up the server's connections.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._all: list[Connection] = []
+        self._all: dict[threading.Thread, Connection] = {}
         self._lock = threading.Lock()
 
     def get(self) -> Connection:
@@ -41,28 +46,34 @@ class Readers:
         a connection it dropped never works again)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None and not usable(conn):
-            self._forget(conn)
+            self._local.conn = None
+            with self._lock:
+                self._all.pop(threading.current_thread(), None)
+            close_connection(conn)
             conn = None
         if conn is None:
             conn = open_connection(self.path, readonly=True)
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                ended = [t for t in self._all if not t.is_alive()]
+                gone = [self._all.pop(t) for t in ended]
+                self._all[threading.current_thread()] = conn
+            for old in gone:
+                close_connection(old)
         return conn
 
-    def _forget(self, conn: Connection) -> None:
-        self._local.conn = None
+    def open(self) -> int:
+        """How many connections are open (for tests)."""
         with self._lock:
-            if conn in self._all:
-                self._all.remove(conn)
-        close_connection(conn)
+            return len(self._all)
 
     def close(self) -> None:
         """Close every connection handed out (at shutdown)."""
         with self._lock:
-            for conn in self._all:
-                close_connection(conn)
+            conns = list(self._all.values())
             self._all.clear()
+        for conn in conns:
+            close_connection(conn)
 
 
 def open_connection(path: str, readonly: bool) -> Connection:

@@ -393,7 +393,8 @@ def provisional(conn: Connection, story: int) -> Description:
 
 def write(conn: Connection, items: Iterable[tuple[int, int, Description]]) -> None:
     """Store descriptions (``(story, updated_seq, description)``) and index their entities."""
-    items = list(items)
+    # In story order: servers sharing a PostgreSQL store then lock rows in one order, never in a cycle.
+    items = sorted(items, key=lambda item: item[0])
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany("INSERT OR REPLACE INTO story_cache (story, updated_seq, description) VALUES (?, ?, ?)",

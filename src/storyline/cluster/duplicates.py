@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 
-from ..text.shingles import could_resemble, resemblance
+from ..text.shingles import resemblance
 
 
 def text_key(title: str, body: str) -> str:
@@ -64,13 +64,16 @@ class NearDuplicates:
             return None
         seen: set[int] = set()
         best: tuple[int, float] | None = None
+        mine = frozenset(sketch)
+        # Can the resemblance reach the threshold? Not unless enough hashes are shared (cheap, exact).
+        need = self.threshold * len(sketch)
         for h in sketch[: self.bands]:
             for other in self._buckets.get(h, ()):
                 if other in seen:
                     continue
                 seen.add(other)
                 theirs = self._sketches[other]
-                if not could_resemble(sketch, theirs, self.threshold):
+                if len(mine.intersection(theirs)) < min(need, self.threshold * len(theirs)):
                     continue
                 r = resemblance(sketch, theirs)
                 if r >= self.threshold and (best is None or r > best[1]):

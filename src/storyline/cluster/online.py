@@ -10,6 +10,7 @@ al. (2018, "Multilingual Clustering of Streaming News").
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,17 +219,12 @@ class OnlineClusterer:
         """The stories the article's strongest keys point to, best-connected first."""
         hits = self.index.lookup(dict.fromkeys(f.query, 1.0))
         horizon = None if published is None else published - self.config.max_idle_hours * _HOUR
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))
-        out = []
-        for story, _ in ranked:
-            s = self.stories.get(story)
-            if s is None:
-                continue
-            if horizon is not None and s.last is not None and s.last < horizon:
-                continue
-            out.append(s)
-            if len(out) >= self.config.max_candidates:
-                break
+        stories = self.stories
+        live = [(shared, story) for story, shared in hits.items()
+                if (s := stories.get(story)) is not None
+                and (horizon is None or s.last is None or s.last >= horizon)]
+        # Most shared keys first, the newer story first among equals; only the top few are sorted.
+        out = [stories[story] for _, story in heapq.nlargest(self.config.max_candidates, live)]
         if f.meaning is not None and self.meanings is not None and self.config.meaning_candidates > 0:
             self._add_meaning_candidates(f, horizon, out)
         return out

@@ -53,9 +53,3 @@ def resemblance(a: Sequence[int], b: Sequence[int]) -> float:
         return 0.0
     union = heapq.nsmallest(k, set(a).union(b))
     return sum(1 for h in union if h in both) / k
-
-
-def could_resemble(a: Sequence[int], b: Sequence[int], threshold: float) -> bool:
-    """A cheap upper bound test: can the resemblance of ``a`` and ``b`` reach ``threshold``?"""
-    k = min(len(a), len(b))
-    return k > 0 and len(set(a).intersection(b)) >= threshold * k

@@ -36,6 +36,9 @@ class Config:
     max_idle_hours: float = 24.0 * 14
     #: How many index hits are scored in full per article.
     max_candidates: int = 12
+    #: Stories per word or name that candidate lookup reads, the most recently active first: this
+    #: bound keeps a lookup's cost flat as the archive grows (12 candidates are kept of what it finds).
+    max_postings: int = 50
     #: How many words of a body are read (news puts the event first; page furniture comes last).
     body_words: int = 400
     #: How many body terms (highest TF-IDF) represent an article.

@@ -125,7 +125,7 @@ class OnlineClusterer:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.stories: dict[int, StoryState] = {}
-        self.index = InvertedIndex()
+        self.index = InvertedIndex(self.config.max_postings)
         self.next_id = 1
         #: Merged stories point to the story that absorbed them.
         self.merged_into: dict[int, int] = {}

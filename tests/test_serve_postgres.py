@@ -298,10 +298,9 @@ def test_a_dead_database_server_is_a_503_then_recovers(servers, stores):
         assert posted.status_code == 503
     finally:
         relay.restore()
-    deadline = time.monotonic() + 10
-    while server.get("/api/stories").status_code != 200:
-        assert time.monotonic() < deadline, "the server did not recover"
-        time.sleep(0.1)
+    # back at once: a reader whose connection the outage broke opens a new one and reads again
+    for path in ("/api/stories", "/api/stats", "/", "/api/search?q=port", "/api/stories?sort=latest"):
+        assert server.get(path).status_code == 200, path
     assert server.post("/api/articles", json={"id": "pg-4", "title": "Olsk autumn fair opens to crowds"},
                        headers=AUTH).status_code == 200
     log = server.stop()
@@ -337,7 +336,12 @@ def test_readers_close_the_connections_of_ended_threads(pg_server):
             t.join()
     assert readers.get().execute("SELECT count(*) FROM stories").fetchone() == (0,)
     assert readers.open() <= 4 and serving() <= 4
-    readers.get().execute("SELECT 1")
+    # the database server drops the connection (as at a restart): the next read reconnects and succeeds
+    dropped = readers.get().conn
+    sql(url, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 'storyline-serve' "
+             "AND datname = current_database()")
+    assert readers.get().execute("SELECT count(*) FROM stories").fetchone() == (0,)
+    assert dropped.broken and readers.get().conn is not dropped
     with pytest.raises(Exception, match="read-only"):
         readers.get().execute("DELETE FROM stories")
     readers.close()

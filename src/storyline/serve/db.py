@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Union
 
 from ..store.portable import PortableConnection
@@ -80,18 +81,42 @@ def open_connection(path: str, readonly: bool) -> Connection:
     """A connection to a store (an SQLite file with a busy timeout, or a ``postgresql://`` URL in
     autocommit mode), read-only when ``readonly``."""
     if is_postgres_url(path):
-        import psycopg
-
-        # autocommit: no snapshot (or lock) is held between a page's statements, as on SQLite.
-        raw = psycopg.connect(path, autocommit=True, connect_timeout=10, application_name="storyline-serve")
-        if readonly:
-            raw.execute("SET default_transaction_read_only = on")
-        return PortableConnection(raw)
+        return ReadConnection(path) if readonly else PortableConnection(_connect(path, readonly=False))
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA busy_timeout=10000")
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+def _connect(url: str, readonly: bool) -> Any:
+    import psycopg
+
+    # autocommit: no snapshot (or lock) is held between a page's statements, as on SQLite.
+    raw = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="storyline-serve")
+    if readonly:
+        raw.execute("SET default_transaction_read_only = on")
+    return raw
+
+
+class ReadConnection(PortableConnection):
+    """A read-only PostgreSQL connection that reconnects once when the server dropped it (a restart of
+    the database server), and runs the statement again: a read can be repeated, so the first page after
+    a restart is answered rather than a 503. Still unreachable: the error goes up (then a 503)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(_connect(url, readonly=True))
+        self.url = url
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            return super().execute(sql, params)
+        except Exception as exc:
+            if not (unavailable(exc) and self.conn.broken):
+                raise
+        close_connection(PortableConnection(self.conn))
+        self.conn = _connect(self.url, readonly=True)
+        return super().execute(sql, params)
 
 
 def open_store(path: str) -> Any:

@@ -150,10 +150,13 @@ _VECTOR_TABLES = f"""
     CREATE TABLE article_vectors_sync (done_seq BIGINT NOT NULL);
     INSERT INTO article_vectors_sync VALUES (0);
 """
-# halfvec: the stored vectors are float16 already, so nothing is lost, and the index is half the size.
-# pgvector's defaults (m = 16, ef_construction = 64): cheaper settings cost recall (measured: 0.66
-# against 0.77 at ef_search 40) for a third of the insert time.
-_VECTOR_INDEX = "CREATE INDEX article_vectors_hnsw ON article_vectors USING hnsw (embedding halfvec_cosine_ops)"
+# halfvec: the stored vectors are float16 already, so nothing is lost, and the index is half the size
+# (float32 `vector` took 1.7 times as long to insert). A sparser graph than pgvector's default
+# (m = 16, ef_construction = 64) keeps writes fast: measured on 20,000 synthetic news articles, an insert
+# cost 0.94 ms against 2.42 ms, and recall of the true 10 nearest at ef_search 100 was 0.977 against
+# 0.992 (searches ask with ef_search of 100 or more, see nearest()).
+_VECTOR_INDEX = ("CREATE INDEX article_vectors_hnsw ON article_vectors USING hnsw (embedding halfvec_cosine_ops) "
+                 "WITH (m = 8, ef_construction = 32)")
 # Rows asked for beyond k: the index returns equal distances (copies share a vector) in any order, so
 # a few more are read and sorted, and the cut at k falls where the exact scan puts it.
 _TIE_ROOM = 16
@@ -203,12 +206,16 @@ class PostgresStore:
     ``vector_note`` why.
     """
 
+    # Class-level defaults too: a subclass that borrows a connection without running __init__ (the
+    # server's read-only stores) searches by the exact scan, which only reads.
+    vectors = True
+    vector_mode = "scan"
+    vector_note = "not checked"
+    _vector_table = False  # whether article_vectors exists (then every write fills it)
+
     def __init__(self, url: str, vectors: bool = True) -> None:
         self.url = url
         self.vectors = vectors
-        self.vector_mode = "scan"
-        self.vector_note = "not checked yet"
-        self._vector_table = False  # whether article_vectors exists (then every write fills it)
         self.path = redact(url)  # what messages and `--db` echoes show
         try:
             import psycopg
@@ -396,8 +403,9 @@ class PostgresStore:
         sql += " ORDER BY v.embedding <=> %(q)s::halfvec LIMIT %(k)s"
         with self.conn.transaction():
             # ef_search at most 1000 (pgvector's limit); a larger k is served by the iterative scan.
+            width = min(1000, max(100, k + _TIE_ROOM))
             self.conn.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                              "set_config('hnsw.iterative_scan', 'strict_order', true)", (str(min(1000, max(64, k))),))
+                              "set_config('hnsw.iterative_scan', 'strict_order', true)", (str(width),))
             rows = self.conn.execute(sql, {"q": text, "since": since, "k": k + _TIE_ROOM}).fetchall()
         rows.sort(key=lambda r: (-r[2], r[3]))  # ties (copies share a vector) in arrival order, as the scan
         return [Neighbour(str(aid), int(story), float(sim)) for aid, story, sim, _ in rows[:k]]

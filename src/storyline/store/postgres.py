@@ -309,6 +309,12 @@ class PostgresStore:
         if not self.vectors:
             self.vector_mode, self.vector_note = "scan", "pgvector turned off for this store (vectors=False)"
             return
+        if not table and self.conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                                           ).fetchone() is None:
+            # Asked before taking any lock: a server without pgvector is the common case, not a failure.
+            self.vector_mode = "scan"
+            self.vector_note = "no pgvector on this server (not installed); nearest() scans the stored vectors"
+            return
         if not table or not index or done < last:
             # Under the writer lock: no writer commits articles between the catch-up and the new mark.
             self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))

@@ -142,3 +142,32 @@ def test_kill_mid_ingest_then_resume(tmp_path, run_cli):
     # And once more: a complete file is all duplicates.
     again = json.loads(run_cli("ingest", src, "--db", db, "--json", "--no-embeddings", timeout=120).stdout.strip().splitlines()[-1])
     assert again["duplicate"] == len(records) and again["stored_articles"] == len(expected)
+
+
+def test_a_restart_after_the_last_snapshot_reads_the_articles_after_it_again(tmp_path):
+    """Document frequencies are snapshotted now and then, not at every flush: an engine that stopped
+    without closing (as a killed process does) is rebuilt to exactly the state of one that never
+    stopped, and places the next articles the same way."""
+    from storyline import Engine
+    from storyline.ingest import to_article
+
+    articles = [to_article(r) for r in generate(120)]
+    first, rest = articles[:-10], articles[-10:]
+    crashed = Engine(str(tmp_path / "a.db"), batch_size=1)  # a flush per article; snapshots now and then
+    for a in first:
+        crashed.add(a)
+    crashed.store.close()  # no close(): the last snapshot is behind the stored articles
+    stored = json.loads(__import__("zlib").decompress(
+        sqlite3.connect(tmp_path / "a.db").execute("SELECT value FROM meta WHERE key='vectorizer'").fetchone()[0]))
+    assert stored["seq"] < crashed._seq  # the snapshot really is stale
+    resumed = Engine(str(tmp_path / "a.db"))
+    steady = Engine(str(tmp_path / "b.db"))
+    for a in first:
+        steady.add(a)
+    assert resumed.vectorizer.documents == steady.vectorizer.documents > 100
+    assert resumed.vectorizer.df == steady.vectorizer.df
+    assert resumed.vectorizer.common == steady.vectorizer.common
+    after = [[(x.story_id, x.kind, round(x.score, 6)) for x in (e.add(a) for a in rest)] for e in (resumed, steady)]
+    assert after[0] == after[1]
+    resumed.close()
+    steady.close()

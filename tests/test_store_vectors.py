@@ -225,6 +225,21 @@ def test_a_writer_that_opened_before_the_vector_table_fills_it(rows, queries, pg
         later.close()
 
 
+def test_vectors_written_twice_are_kept_once(rows, queries, pg_server):
+    """A writer copies its batch's vectors after its commit; a catch-up in another process may have
+    copied them first. The second copy skips them, and the mark stays where it is."""
+    store = filled(PostgresStore(pg_server.new_database()), rows)
+    try:
+        before = sql(store.url, "SELECT count(*), (SELECT done_seq FROM article_vectors_sync) FROM article_vectors")
+        store._write_vectors(rows[3:])  # as the writer of that batch would, after a catch-up copied it
+        assert sql(store.url, "SELECT count(*), (SELECT done_seq FROM article_vectors_sync) "
+                              "FROM article_vectors") == before == [(len(rows) - 1, rows[-1].seq)]
+        assert store.conn.info.transaction_status.name == "IDLE"
+        assert store.nearest(queries[0], k=1)[0].article_id in ("quake-en", "quake-de", "quake-copy")
+    finally:
+        store.close()
+
+
 def test_a_copied_store_catches_up_its_vectors(tmp_path, rows, queries, pg_server):
     """`storyline migrate` copies articles table by table, past write_batch: the copy's vector table is
     caught up before it answers."""

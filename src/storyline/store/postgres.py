@@ -363,14 +363,7 @@ class PostgresStore:
             with conn.transaction(), conn.cursor() as cur:
                 vecs = [(int(seq), vec) for seq, features in rows
                         if (vec := meaning_of(bytes(features))) is not None and len(vec) == PGVECTOR_DIM]
-                if vecs:
-                    # ON CONFLICT through a temporary table: rows a writer added meanwhile stay as they are.
-                    cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS incoming_vectors "
-                                "(seq BIGINT, embedding halfvec) ON COMMIT DELETE ROWS")
-                    with cur.copy("COPY incoming_vectors (seq, embedding) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.write(halfvec_copy(vecs))
-                    cur.execute("INSERT INTO article_vectors SELECT seq, embedding FROM incoming_vectors "
-                                "ON CONFLICT (seq) DO NOTHING")
+                self._insert_vectors(cur, vecs)  # a writer may be adding some of them right now
                 cur.execute("UPDATE article_vectors_sync SET done_seq = greatest(done_seq, %s)", (top,))
             done = top
 
@@ -498,8 +491,6 @@ class PostgresStore:
                         copy.write_row((a.seq, a.id, a.title, a.text, a.url, a.canonical_url, a.published,
                                         a.source, a.lang, a.story, a.kind, a.copy_of, a.text_key, a.score,
                                         a.why, a.features))
-                if self._vector_table and articles:
-                    self._write_vectors(cur, articles)
                 touched = {a.story for a in articles}
                 for gone, kept in merges:
                     cur.execute("UPDATE articles SET story = %s WHERE story = %s", (kept, gone))
@@ -525,18 +516,50 @@ class PostgresStore:
                 self._seen_seq = max(self._seen_seq or 0, articles[-1].seq)
         finally:
             self.end_write()
+        if self._vector_table and articles:
+            self._write_vectors(articles)
 
-    @staticmethod
-    def _write_vectors(cur: Any, articles: Sequence[ArticleRow]) -> None:
+    def _write_vectors(self, articles: Sequence[ArticleRow]) -> None:
         """The batch's vectors into ``article_vectors``, and the mark moved past the batch if nothing
-        before it is missing (see ``_VECTOR_TABLES``)."""
+        before it is missing (see ``_VECTOR_TABLES``).
+
+        After the batch is committed and the writer lock released: growing the HNSW graph costs about
+        a millisecond an article, and other writers need not wait for it (writers that take turns
+        article by article slowed, and the order in which they placed articles drifted from the
+        stream's). The vectors are derived data: if this fails or the process dies first, the next
+        open or search catches up from the mark, as SQLite's search index catches up in sync_search().
+        """
         vecs = [(a.seq, vec) for a in articles
                 if (vec := meaning_of(a.features)) is not None and len(vec) == PGVECTOR_DIM]
-        if vecs:
-            with cur.copy(_COPY_VECTORS) as copy:
-                copy.write(halfvec_copy(vecs))
-        cur.execute("UPDATE article_vectors_sync SET done_seq = %s WHERE done_seq >= "
-                    "(SELECT coalesce(max(seq), 0) FROM articles WHERE seq < %s)", (articles[-1].seq, articles[0].seq))
+        first, last = min(a.seq for a in articles), max(a.seq for a in articles)
+        mark = ("UPDATE article_vectors_sync SET done_seq = %s WHERE done_seq >= "
+                "(SELECT coalesce(max(seq), 0) FROM articles WHERE seq < %s)")
+        errors = self._psycopg.errors
+        try:
+            try:
+                with self.conn.transaction(), self.conn.cursor() as cur:
+                    if vecs:
+                        with cur.copy(_COPY_VECTORS) as copy:
+                            copy.write(halfvec_copy(vecs))
+                    cur.execute(mark, (last, first))
+            except errors.UniqueViolation:  # a catch-up in another process copied some of them first
+                with self.conn.transaction(), self.conn.cursor() as cur:
+                    self._insert_vectors(cur, vecs)
+                    cur.execute(mark, (last, first))
+        except self._psycopg.Error:
+            pass  # left to the catch-up (the mark did not move)
+
+    @staticmethod
+    def _insert_vectors(cur: Any, vecs: list[tuple[int, Any]]) -> None:
+        """Vectors in, skipping rows that exist (through a temporary table: COPY has no ON CONFLICT)."""
+        if not vecs:
+            return
+        cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS incoming_vectors "
+                    "(seq BIGINT, embedding halfvec) ON COMMIT DELETE ROWS")
+        with cur.copy("COPY incoming_vectors (seq, embedding) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(halfvec_copy(vecs))
+        cur.execute("INSERT INTO article_vectors SELECT seq, embedding FROM incoming_vectors "
+                    "ON CONFLICT (seq) DO NOTHING")
 
     # -- reads -----------------------------------------------------------------------------------
 

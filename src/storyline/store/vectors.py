@@ -23,9 +23,10 @@ import heapq
 import marshal
 import struct
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads only when vectors are read: sparse-mode commands start faster
+    import numpy as np
 
 #: Size of the vectors the pgvector table holds: the default model's (multilingual USE). Vectors of
 #: another size (a model of your own) are found by the exact scan instead.
@@ -47,12 +48,15 @@ def meaning_of(features: bytes) -> np.ndarray | None:
     """The float16 meaning vector inside a features blob; ``None`` if it has none (sparse mode) or
     it is all zeros (an article without text: no direction to compare).
 
+    >>> import numpy as np
     >>> from storyline.text.features import Features, pack
     >>> meaning_of(pack(Features({}, {}, {}, [], meaning=np.ones(4, dtype=np.float32)))).tolist()
     [1.0, 1.0, 1.0, 1.0]
     >>> meaning_of(pack(Features({"quake": 1.0}, {}, {}, []))) is None
     True
     """
+    import numpy as np
+
     # Only the tuple is read, not the whole Features: writes call this for every article.
     fields = marshal.loads(features)
     if len(fields) < 7 or not fields[6]:
@@ -67,6 +71,8 @@ def as_query(vector: Any) -> np.ndarray:
     >>> as_query([0.1, 2.0]).dtype.name
     'float32'
     """
+    import numpy as np
+
     vec = np.asarray(vector, dtype=np.float32).ravel().astype(np.float16).astype(np.float32)
     if not np.isfinite(vec).all():
         raise ValueError("the query vector has values that are not finite")
@@ -76,6 +82,7 @@ def as_query(vector: Any) -> np.ndarray:
 def halfvec_text(vector: np.ndarray) -> str:
     """A vector as pgvector's text input (``'[0.5,1]'``), for a query parameter.
 
+    >>> import numpy as np
     >>> halfvec_text(np.array([0.5, 1.0], dtype=np.float32))
     '[0.5,1.0]'
     """
@@ -92,6 +99,7 @@ def halfvec_copy(rows: Iterable[tuple[int, np.ndarray]]) -> bytes:
     Binary, because formatting 512 numbers per article as text costs more than the whole insert;
     pgvector's binary ``halfvec`` is a 16-bit dimension count, 16 unused bits, then big-endian halves.
 
+    >>> import numpy as np
     >>> len(halfvec_copy([(1, np.zeros(512, dtype=np.float16))]))
     1067
     """
@@ -110,6 +118,8 @@ def scan_nearest(chunks: Iterable[Sequence[tuple[int, str, int, bytes]]], vector
     Only ``k`` candidates are kept between chunks, so memory is one chunk plus ``k``. Vectors of
     another size than the query's are skipped (another model's vectors cannot be compared).
     """
+    import numpy as np
+
     if k <= 0:
         return []
     query = as_query(vector)

@@ -372,8 +372,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stories = engine.stories(limit=args.limit, sort="coverage")
     if not stories:
         raise UsageError(f"the demo corpus gave no stories in {db}; is the storyline installation complete?")
+    from ..store.postgres import redact
+
     print(f"Demo: {counts['articles']:,} invented articles from the built-in corpus → "
-          f"{counts['stories']:,} stories (store: {db})\n")
+          f"{counts['stories']:,} stories (store: {redact(db)})\n")
     print(f"The {len(stories)} most covered stories:\n")
     for rank, story in enumerate(stories, start=1):
         print("\n".join(story_lines(rank, story)))

@@ -18,7 +18,7 @@ import time
 from ..alerts.delivery import deliver_due, next_due
 from ..alerts.rules import evaluate
 from ..stories.vocabulary import stored_vectorizer
-from .db import Connection, close_connection, log_failure, open_connection, unavailable
+from .db import Connection, log_failure, run_connected, unavailable
 from .writer import Writer
 
 log = logging.getLogger("storyline.serve")
@@ -59,27 +59,9 @@ class Alerter:
             self._thread = None
 
     def _run(self) -> None:
-        # A database server that goes away (a PostgreSQL restart) pauses the thread, which then goes on
-        # with a new connection: the alerts due meanwhile are fired then (their mark is in the store).
-        while not self._stop.is_set():
-            try:
-                conn = open_connection(self.path, readonly=False)
-            except Exception as exc:  # noqa: BLE001 - logged; retried while the server is unreachable
-                log_failure(log, "alerts: cannot open the store", exc, RETRY)
-                if not unavailable(exc):
-                    return
-                self._stop.wait(RETRY)
-                continue
-            try:
-                self._loop(conn)
-                return
-            except Exception as exc:  # noqa: BLE001 - logged, never a silent death
-                log_failure(log, "alerts: stopped", exc, RETRY)
-                if not unavailable(exc):
-                    return
-                self._stop.wait(RETRY)
-            finally:
-                close_connection(conn)
+        # A database server that goes away pauses the thread: the alerts due meanwhile are fired
+        # once it is back (their mark is in the store).
+        run_connected(self.path, self._stop, log, "alerts", self._loop, RETRY)
 
     def _loop(self, conn: Connection) -> None:
         while not self._stop.is_set():

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from ..model import Entity
 from ..store.base import ArticleRow, StoryRow
 from ..text.features import Vectorizer
-from .db import Connection, Readers, close_connection, log_failure, open_connection, unavailable
+from .db import Connection, Readers, run_connected
 from .priority import Foreground
 
 log = logging.getLogger("storyline.serve")
@@ -250,28 +250,13 @@ class Descriptions:
             self._thread = None
 
     def _run(self, warm: bool) -> None:
-        # A database server that goes away (a PostgreSQL restart) pauses the pass; it resumes on a new
-        # connection, with a sweep that skips what is described already.
-        while not self._stop.is_set():
-            try:
-                conn = open_connection(self.path, readonly=False)
-            except Exception as exc:  # noqa: BLE001 - logged; retried while the server is unreachable
-                log_failure(log, "description cache: cannot open the store for writing", exc, RETRY)
-                if not unavailable(exc):
-                    return
-                self._stop.wait(RETRY)
-                continue
-            try:
-                self._pass(conn, warm)
-                return
-            except Exception as exc:  # noqa: BLE001 - a background thread must log, never die silently
-                self.status.errors += 1
-                log_failure(log, "description cache: background pass failed", exc, RETRY)
-                if not unavailable(exc):
-                    return
-                self._stop.wait(RETRY)
-            finally:
-                close_connection(conn)
+        # A database server that goes away pauses the pass; it resumes on a new connection, with a
+        # sweep that skips what is described already.
+        def count_error() -> None:
+            self.status.errors += 1
+
+        run_connected(self.path, self._stop, log, "description cache", lambda conn: self._pass(conn, warm), RETRY,
+                      on_failure=count_error)
 
     def _pass(self, conn: Connection, warm: bool) -> None:
         follow_from = _max_seq(conn)

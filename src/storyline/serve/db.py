@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from ..store.portable import PortableConnection
@@ -175,6 +175,37 @@ def log_failure(log: logging.Logger, what: str, exc: BaseException, retry: float
         log.error("%s: the database server is unreachable (%s)%s", what, first_line(exc), again)
     else:
         log.error("%s", what, exc_info=exc)
+
+
+def run_connected(path: str, stop: threading.Event, log: logging.Logger, name: str,
+                  body: Callable[[Connection], None], retry: float,
+                  on_failure: Callable[[], None] | None = None) -> None:
+    """Run a background thread's ``body`` on a writable connection to ``path`` until it returns.
+
+    A database server that goes away (a PostgreSQL restart) pauses the thread, which then starts
+    ``body`` again on a new connection; any other error is logged with its traceback and ends it.
+    """
+    while not stop.is_set():
+        try:
+            conn = open_connection(path, readonly=False)
+        except Exception as exc:  # noqa: BLE001 - logged; retried while the server is unreachable
+            log_failure(log, f"{name}: cannot open the store", exc, retry)
+            if not unavailable(exc):
+                return
+            stop.wait(retry)
+            continue
+        try:
+            body(conn)
+            return
+        except Exception as exc:  # noqa: BLE001 - a background thread must log, never die silently
+            if on_failure is not None:
+                on_failure()
+            log_failure(log, f"{name}: stopped", exc, retry)
+            if not unavailable(exc):
+                return
+            stop.wait(retry)
+        finally:
+            close_connection(conn)
 
 
 def shown(path: str) -> str:

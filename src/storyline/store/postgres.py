@@ -132,6 +132,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alert_deliveries_due ON alert_deliveries (delivered_at, next_try);
     """,
+    # Version 2. Lists put the newest activity first with stories never dated last; PostgreSQL sorts
+    # NULL above every value, so `last_seen DESC NULLS LAST` could not read stories_activity in order
+    # and sorted every live story to show a page of them. Partial, because `merged_into IS NULL` is
+    # no equality to the planner: in a leading column it would still leave the rows to be sorted.
+    """
+    CREATE INDEX stories_latest ON stories (last_seen DESC NULLS LAST, id DESC) WHERE merged_into IS NULL;
+    """,
     # Meaning vectors have no step here: their table needs the pgvector extension, so it is created
     # beside this list, only where `CREATE EXTENSION vector` succeeds (PostgresStore._prepare_vectors),
     # and the articles never depend on it. A high-water mark lets any process catch up with articles

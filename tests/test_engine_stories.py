@@ -241,3 +241,33 @@ def test_jsonl_file_round_trip_matches_api(tmp_path, run_cli):
     cli = {i: (s, k) for i, s, k in con.execute("SELECT id, story, kind FROM articles")}
     con.close()
     assert cli == api
+
+
+def test_a_reader_describes_what_the_engine_describes_without_replaying_the_store(tmp_path):
+    """Commands that only look (stories, show, why, search) read the store with a StoryReader: the
+    same stories as the engine that wrote them, without the engine's replay of every stored article."""
+    from storyline.stories.reader import StoryReader
+
+    path = str(tmp_path / "s.db")
+    with Engine(path) as engine:
+        place_stream(engine)
+    with Engine(path) as engine:
+        expected = engine.stories(limit=50)
+        expected_lines = engine.storylines()
+    reader = StoryReader(path)
+    try:
+        replay = reader.store.replay
+
+        def no_replay(*args, **kwargs):
+            raise AssertionError("a reader replayed the store")
+
+        reader.store.replay = no_replay
+        assert reader.stories(limit=50) == expected and len(expected) >= len(EVENTS_SEEN)
+        assert [reader.story(s.id) for s in expected] == expected
+        reader.store.replay = replay  # storylines read every stored decision, by design
+        assert reader.storylines() == expected_lines
+    finally:
+        reader.close()
+
+
+EVENTS_SEEN = {r["story"] for r in STREAM}

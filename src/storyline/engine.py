@@ -312,40 +312,27 @@ class Engine:
 
     def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
         """Stories described for a reader: most recently active first, or (``sort="coverage"``) the
-        most widely covered first."""
-        from .stories.describe import describe
+        most widely covered first. (:class:`~storyline.stories.reader.StoryReader` reads them without
+        an engine.)"""
+        from .stories.reader import read_stories
 
         self.flush()
-        return [describe(row, self.store.story_articles(row.id), self.vectorizer)
-                for row in self.store.stories(since=since, limit=limit, sort=sort)]
+        return read_stories(self.store, self.vectorizer, since, limit, sort)
 
     def story(self, story_id: int) -> Story | None:
         """One story, described for a reader (a merged id gives the story that absorbed it)."""
-        from .stories.describe import describe
+        from .stories.reader import read_story
 
         self.flush()
-        row = self.store.story(story_id)
-        if row is None:
-            return None
-        return describe(row, self.store.story_articles(row.id), self.vectorizer)
+        return read_story(self.store, self.vectorizer, story_id)
 
     def storylines(self, limit: int = 20) -> list["Storyline"]:
         """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most
         recently active first. Reads every stored decision: a command's work, not a page's."""
-        from .stories.storylines import assemble, gather
+        from .stories.reader import read_storylines
 
         self.flush()
-        cfg = self.config
-        decisions = ((row.story, *_runner_up(row.why)) for row in self.store.replay() if row.kind != "copy")
-        groups = gather(decisions, cfg.storyline_evidence, cfg.storyline_low,
-                        cfg.storyline_max_stories).groups(self.store.resolve)
-        lines = []
-        for group in groups:
-            stories = [s for s in (self.story(i) for i in group) if s is not None]
-            if len(stories) > 1:
-                lines.append(assemble(stories))
-        lines.sort(key=lambda line: (-(line.stories[0].last_seen or 0.0), line.id))
-        return lines[:limit]
+        return read_storylines(self.store, self.vectorizer, self.config, limit)
 
 
 def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -357,11 +344,6 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _runner_up(why: str) -> tuple[int | None, float]:
-    d = json.loads(why)
-    return d.get("runner_up"), float(d.get("runner_up_score", 0.0))
 
 
 def _why(a: Assignment, threshold: float) -> dict[str, object]:

@@ -226,14 +226,20 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     return 1 if whole_job_failed or failed else 0
 
 
-def _open_engine(db: str | None):
-    from ..engine import Engine
+def _existing_store(db: str | None) -> str:
     from ..store.sqlite import default_path
 
     path = db or default_path()
     if "://" not in path and not os.path.exists(path):
         raise UsageError(f"{path}: no such store; run `storyline ingest FILE` or `storyline demo` first")
-    return Engine(path)
+    return path
+
+
+def _open_reader(db: str | None):
+    """The store's stories for commands that only read: no engine start-up (it replays the store)."""
+    from ..stories.reader import StoryReader
+
+    return StoryReader(_existing_store(db), _config(None))
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
@@ -241,13 +247,12 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
     if args.storylines:
         return _storylines(args)
-    engine = _open_engine(args.db)
-    with engine:
+    with _open_reader(args.db) as reader:
         since = None
         if args.since is not None:
-            latest = engine.store.latest_time()
+            latest = reader.store.latest_time()
             since = None if latest is None else latest - args.since
-        stories = engine.stories(since=since, limit=args.limit, sort=args.sort)
+        stories = reader.stories(since=since, limit=args.limit, sort=args.sort)
     return _print_ranked(args.json, stories, story_summary_json, story_lines,
                          "No stories yet. Add articles with `storyline ingest FILE`.")
 
@@ -255,9 +260,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
 def _storylines(args: argparse.Namespace) -> int:
     from .render import storyline_json, storyline_lines
 
-    with _open_engine(args.db) as engine:
-        lines = engine.storylines(limit=args.limit)
-        latest = engine.store.latest_time()
+    with _open_reader(args.db) as reader:
+        lines = reader.storylines(limit=args.limit)
+        latest = reader.store.latest_time()
     if args.since is not None and latest is not None:  # counted back from the newest article, as for stories
         lines = [line for line in lines if (line.stories[0].last_seen or 0.0) >= latest - args.since]
     return _print_ranked(args.json, lines, storyline_json, storyline_lines,
@@ -281,8 +286,8 @@ def _print_ranked(as_json: bool, items: Sequence, to_json, to_lines, empty: str)
 def cmd_show(args: argparse.Namespace) -> int:
     from .render import story_json, story_page
 
-    with _open_engine(args.db) as engine:
-        story = engine.story(args.story)
+    with _open_reader(args.db) as reader:
+        story = reader.story(args.story)
     if story is None:
         raise UsageError(f"no story {args.story}; `storyline stories` lists them")
     if args.json:
@@ -295,12 +300,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_why(args: argparse.Namespace) -> int:
     from .render import when
 
-    with _open_engine(args.db) as engine:
-        row = engine.store.article(args.article)
+    with _open_reader(args.db) as reader:
+        row = reader.store.article(args.article)
         if row is None:
             raise UsageError(f"no article {args.article!r} in the store")
-        live = engine.store.resolve(row.story)
-        story = engine.story(live)
+        live = reader.store.resolve(row.story)
+        story = reader.story(live)
     why = json.loads(row.why)
     out = {"article": row.id, "title": row.title, "story": live, "headline": story.headline if story else None,
            "placed_in": row.story, **why}
@@ -367,9 +372,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with as_file(resource) as path:
         ns = argparse.Namespace(files=[str(path)], json=False, quiet=True, config=None, db=db)
         cmd_ingest(ns, db=db, quiet=True)
-    with _open_engine(db) as engine:
-        counts = engine.store.counts()
-        stories = engine.stories(limit=args.limit, sort="coverage")
+    with _open_reader(db) as reader:
+        counts = reader.store.counts()
+        stories = reader.stories(limit=args.limit, sort="coverage")
     if not stories:
         raise UsageError(f"the demo corpus gave no stories in {db}; is the storyline installation complete?")
     from ..store.postgres import redact

@@ -64,7 +64,7 @@ def best_per_story(hits: list[tuple[int, str, float | None]], limit: int) -> lis
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .main import UsageError, _config, _open_engine
+    from .main import UsageError, _config, _open_reader
 
     query = args.query.strip()
     if not query:
@@ -73,8 +73,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.meaning and config.embeddings.strip().lower() in ("", "none", "off", "false", "0"):
         raise UsageError("--meaning needs embeddings, and they are off (STORYLINE_EMBEDDINGS="
                          f"{config.embeddings or 'none'}); unset it, or search by words without --meaning")
-    with _open_engine(args.db) as engine:
-        store = engine.store
+    with _open_reader(args.db) as reader:
+        store = reader.store
         if store.counts()["articles"] == 0:
             raise UsageError(f"{store.path}: no articles yet; add some with `storyline ingest FILE`")
         if args.meaning:
@@ -83,7 +83,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             matches = _by_words(store, query, args.limit)
         shown = []
         for m in matches:
-            story = engine.story(m.story)
+            story = reader.story(m.story)
             article = store.article(m.article_id)
             if story is not None and article is not None:
                 shown.append((m, story, article))

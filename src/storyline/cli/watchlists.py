@@ -50,21 +50,21 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
 def cmd_watchlist(args: argparse.Namespace) -> int:
     from ..alerts.rules import baseline
     from ..alerts.watchlists import WatchlistError, Watchlists
-    from .main import UsageError, _open_engine
+    from .main import UsageError, _open_reader
 
-    with _open_engine(args.db) as engine:
-        lists = Watchlists(engine.store.db)
+    with _open_reader(args.db) as reader:
+        lists = Watchlists(reader.store.db)
         try:
             if args.action == "add":
                 wl = lists.add(args.name, query=args.query, entity=args.entity, webhook=args.webhook,
                                command=args.run_command)
-                n = baseline(engine.store, wl, engine.vectorizer.common)
+                n = baseline(reader.store, wl, reader.vectorizer.common)
                 print(f"watchlist {wl.name!r} added: {wl.describe()}; {n} stories match now. Alerts fire "
                       f"for stories that match from now on, and for bursts of matched stories.")
             elif args.action == "list":
                 rows = []
                 for wl in lists.all():
-                    fired, = engine.store.db.execute(
+                    fired, = reader.store.db.execute(
                         "SELECT count(*) FROM alerts WHERE watchlist = ? AND payload NOT LIKE '%\"baseline\"%'",
                         (wl.id,)).fetchone()
                     rows.append({"name": wl.name, "query": wl.query, "entity": wl.entity, "webhook": wl.webhook,
@@ -89,10 +89,10 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     from ..alerts.delivery import drain
-    from .main import _open_engine
+    from .main import _open_reader
 
-    with _open_engine(args.db) as engine:
-        db = engine.store.db
+    with _open_reader(args.db) as reader:
+        db = reader.store.db
         if args.deliver:
             report = drain(db, args.wait)
             print(f"storyline: {report.delivered} deliveries made, {report.failed} failed, "

@@ -1,0 +1,121 @@
+"""Stories read from a store, for the commands and programs that only look (``stories``, ``show``,
+``why``, ``search``).
+
+An :class:`~storyline.engine.Engine` rebuilds its memory of every active story when it opens, which
+takes seconds per hundred thousand stored articles: the price of placing new ones. Describing a
+story needs only the store and the vocabulary the engine saved, so a reader opens in milliseconds
+however large the store is. Both describe stories with the same functions, below.
+
+>>> from storyline import Article, Config, Engine
+>>> engine = Engine(config=Config(embeddings="none"))
+>>> _ = engine.add(Article(id="a", title="Flood closes Danube ports in Vienna", published=0.0))
+>>> engine.flush()  # what is written is what a reader sees
+>>> StoryReader(engine.store).story(1).headline
+'Flood closes Danube ports in Vienna'
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..model import Story
+from ..text.features import Vectorizer
+from .vocabulary import stored_vectorizer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..store.base import Store
+    from .storylines import Storyline
+
+
+def read_stories(store: "Store", vectorizer: Vectorizer, since: float | None = None, limit: int = 20,
+                 sort: str = "activity") -> list[Story]:
+    """Stories described for a reader: most recently active first, or (``sort="coverage"``) the most
+    widely covered first."""
+    from .describe import describe
+
+    return [describe(row, store.story_articles(row.id), vectorizer)
+            for row in store.stories(since=since, limit=limit, sort=sort)]
+
+
+def read_story(store: "Store", vectorizer: Vectorizer, story_id: int) -> Story | None:
+    """One story, described for a reader (a merged id gives the story that absorbed it)."""
+    from .describe import describe
+
+    row = store.story(story_id)
+    if row is None:
+        return None
+    return describe(row, store.story_articles(row.id), vectorizer)
+
+
+def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limit: int = 20) -> list["Storyline"]:
+    """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most recently
+    active first. Reads every stored decision: a command's work, not a page's."""
+    from .storylines import assemble, gather
+
+    decisions = ((row.story, *_runner_up(row.why)) for row in store.replay() if row.kind != "copy")
+    groups = gather(decisions, config.storyline_evidence, config.storyline_low,
+                    config.storyline_max_stories).groups(store.resolve)
+    lines = []
+    for group in groups:
+        stories = [s for s in (read_story(store, vectorizer, i) for i in group) if s is not None]
+        if len(stories) > 1:
+            lines.append(assemble(stories))
+    lines.sort(key=lambda line: (-(line.stories[0].last_seen or 0.0), line.id))
+    return lines[:limit]
+
+
+def _runner_up(why: str) -> tuple[int | None, float]:
+    """The story an article did not join and its score, from the decision stored with it."""
+    d = json.loads(why)
+    return d.get("runner_up"), float(d.get("runner_up_score", 0.0))
+
+
+class StoryReader:
+    """Stories of a store, read without starting an engine.
+
+    ``store`` is a path to an SQLite file, a ``postgresql://`` URL or an open
+    :class:`~storyline.store.base.Store` (left open by :meth:`close`). Keywords are weighed with the
+    vocabulary the engine last saved, which every finished ``ingest`` brings up to date.
+    """
+
+    def __init__(self, store: "Store | str", config: Config | None = None) -> None:
+        self.config = config or Config()
+        self._owned = isinstance(store, str)
+        if isinstance(store, str):
+            from ..store.open import open_store
+
+            store = open_store(store)
+        self.store: Store = store
+        self._vectorizer: Vectorizer | None = None
+
+    @property
+    def vectorizer(self) -> Vectorizer:
+        """The saved vocabulary, loaded on first use."""
+        if self._vectorizer is None:
+            self._vectorizer = stored_vectorizer(self.store)
+        return self._vectorizer
+
+    def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
+        """See :func:`read_stories`."""
+        return read_stories(self.store, self.vectorizer, since, limit, sort)
+
+    def story(self, story_id: int) -> Story | None:
+        """See :func:`read_story`."""
+        return read_story(self.store, self.vectorizer, story_id)
+
+    def storylines(self, limit: int = 20) -> list["Storyline"]:
+        """See :func:`read_storylines`."""
+        return read_storylines(self.store, self.vectorizer, self.config, limit)
+
+    def close(self) -> None:
+        """Close the store if this reader opened it."""
+        if self._owned:
+            self.store.close()
+
+    def __enter__(self) -> "StoryReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

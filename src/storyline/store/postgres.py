@@ -26,8 +26,11 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .base import ArticleRow, StoryRow
+from .base import ArticleRow
 from .errors import StoreError
+from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
+from .reads import STORY_COLUMNS as _STORY_COLUMNS
+from .reads import StoryReads
 from .vectors import (PGVECTOR_DIM, SCAN_CHUNK, Neighbour, as_query, halfvec_copy, halfvec_text, meaning_of,
                       scan_nearest)
 
@@ -172,9 +175,6 @@ _COPY_VECTORS = "COPY article_vectors (seq, embedding) FROM STDIN (FORMAT BINARY
 #: Tables whose ids PostgreSQL hands out (copies bring their own ids, so the counters must follow).
 IDENTITY_TABLES = ("feeds", "watchlists", "alerts", "alert_deliveries")
 
-_ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
-                    "text_key, score, why, features")
-_STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
 
 # Advisory lock keys (any two constants; they only need to differ from each other within a database).
 _WRITER_LOCK = 0x5379_4C69_6E65_0001  # "StyLine" 1: one writer decides and writes at a time
@@ -200,7 +200,7 @@ def redact(url: str) -> str:
     return re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
-class PostgresStore:
+class PostgresStore(StoryReads):
     """A storyline store in a PostgreSQL database (created and migrated on first use).
 
     ``url`` is a libpq connection URL, e.g. ``postgresql://user:password@host:5432/dbname`` or, for a
@@ -456,6 +456,19 @@ class PostgresStore:
         self._seen_seq = last
         return last
 
+    # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
+
+    mark = "%s"
+
+    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def _fetch_one(self, sql: str, params: Sequence[object] = ()) -> Any:
+        return self.conn.execute(sql, params).fetchone()
+
+    def _article_row(self, row: Any) -> ArticleRow:
+        return _article(row)
+
     def contended(self) -> bool:
         """Whether another writer waits for the lock this one holds (then the engine writes what it has
         and lets it go, so that writers take turns article by article, in the order articles arrive)."""
@@ -577,47 +590,6 @@ class PostgresStore:
             cur.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq", (after,))
             for row in cur:
                 yield _article(row)
-
-    def article(self, article_id: str) -> ArticleRow | None:
-        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = %s", (article_id,)).fetchone()
-        return None if row is None else _article(row)
-
-    def resolve(self, story_id: int) -> int:
-        seen = set()
-        while story_id not in seen:
-            seen.add(story_id)
-            row = self.conn.execute("SELECT merged_into FROM stories WHERE id = %s", (story_id,)).fetchone()
-            if row is None or row[0] is None:
-                return story_id
-            story_id = int(row[0])
-        return story_id
-
-    def story(self, story_id: int) -> StoryRow | None:
-        live = self.resolve(story_id)
-        row = self.conn.execute(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = %s AND merged_into IS NULL",
-                                (live,)).fetchone()
-        return None if row is None else StoryRow(*row)
-
-    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0,
-                sort: str = "activity") -> list[StoryRow]:
-        sql = f"SELECT {_STORY_COLUMNS} FROM stories WHERE merged_into IS NULL AND articles > 0"
-        params: list[object] = []
-        if since is not None:
-            sql += " AND last_seen >= %s"
-            params.append(since)
-        if sort == "coverage":
-            sql += " ORDER BY outlets DESC, articles DESC, coalesce(last_seen, 0) DESC, id LIMIT %s OFFSET %s"
-        elif sort == "activity":
-            sql += " ORDER BY coalesce(last_seen, 0) DESC, updated_seq DESC LIMIT %s OFFSET %s"
-        else:
-            raise ValueError(f"unknown story order: {sort!r} (activity or coverage)")
-        params += [limit, offset]
-        return [StoryRow(*r) for r in self.conn.execute(sql, params)]
-
-    def story_articles(self, story_id: int) -> list[ArticleRow]:
-        live = self.resolve(story_id)
-        return [_article(r) for r in self.conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE story = %s ORDER BY seq", (live,))]
 
     def sync_search(self) -> int:
         """Nothing to do: PostgreSQL indexes each article as it is written. Returns 0."""

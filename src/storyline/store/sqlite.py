@@ -11,8 +11,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import ArticleRow, StoryRow, chunks
+from .base import ArticleRow, chunks
 from .errors import StoreError
+from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
+from .reads import StoryReads
 from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
 
 DEFAULT_DB = "storyline.db"
@@ -127,8 +129,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-_ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
-                    "text_key, score, why, features")
 
 
 def default_path() -> str:
@@ -136,7 +136,7 @@ def default_path() -> str:
     return os.environ.get("STORYLINE_DB") or DEFAULT_DB
 
 
-class SQLiteStore:
+class SQLiteStore(StoryReads):
     """A storyline store in one SQLite file (``":memory:"`` for a throw-away one).
 
     >>> store = SQLiteStore(":memory:")
@@ -237,52 +237,18 @@ class SQLiteStore:
         """Never (see :meth:`begin_write`)."""
         return False
 
+    # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
+
+    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        return self.db.execute(sql, params).fetchall()
+
+    def _fetch_one(self, sql: str, params: Sequence[object] = ()) -> Any:
+        return self.db.execute(sql, params).fetchone()
+
     def replay(self, after: int = 0) -> Iterator[ArticleRow]:
         cursor = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq", (after,))
         for row in cursor:
             yield ArticleRow(*row)
-
-    def article(self, article_id: str) -> ArticleRow | None:
-        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return None if row is None else ArticleRow(*row)
-
-    def resolve(self, story_id: int) -> int:
-        seen = set()
-        while story_id not in seen:
-            seen.add(story_id)
-            row = self.db.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
-            if row is None or row[0] is None:
-                return story_id
-            story_id = int(row[0])
-        return story_id
-
-    def story(self, story_id: int) -> StoryRow | None:
-        live = self.resolve(story_id)
-        row = self.db.execute("SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories "
-                              "WHERE id = ? AND merged_into IS NULL", (live,)).fetchone()
-        return None if row is None else StoryRow(*row)
-
-    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0,
-                sort: str = "activity") -> list[StoryRow]:
-        sql = ("SELECT id, articles, outlets, first_seen, last_seen, updated_seq FROM stories "
-               "WHERE merged_into IS NULL AND articles > 0")
-        params: list[object] = []
-        if since is not None:
-            sql += " AND last_seen >= ?"
-            params.append(since)
-        if sort == "coverage":
-            sql += " ORDER BY outlets DESC, articles DESC, coalesce(last_seen, 0) DESC, id LIMIT ? OFFSET ?"
-        elif sort == "activity":
-            sql += " ORDER BY coalesce(last_seen, 0) DESC, updated_seq DESC LIMIT ? OFFSET ?"
-        else:
-            raise ValueError(f"unknown story order: {sort!r} (activity or coverage)")
-        params += [limit, offset]
-        return [StoryRow(*r) for r in self.db.execute(sql, params)]
-
-    def story_articles(self, story_id: int) -> list[ArticleRow]:
-        live = self.resolve(story_id)
-        return [ArticleRow(*r) for r in self.db.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE story = ? ORDER BY seq", (live,))]
 
     def sync_search(self) -> int:
         """Index articles added since the last call for full-text search; returns how many."""

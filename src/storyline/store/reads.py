@@ -1,0 +1,87 @@
+"""The reads both backends answer with the same SQL: an article, a story, a list of stories, a
+story's articles, and where a merged story went.
+
+Only the placeholder (``?`` or ``%s``) and how a row comes back differ, so each store gives those
+two and inherits the queries: a change to what a story list means is made once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .base import ArticleRow, StoryRow
+
+#: Columns of ``articles`` in :class:`ArticleRow` order.
+ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
+                   "text_key, score, why, features")
+#: Columns of ``stories`` in :class:`StoryRow` order.
+STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
+
+_ORDERS = {
+    "coverage": "outlets DESC, articles DESC, coalesce(last_seen, 0) DESC, id",
+    "activity": "coalesce(last_seen, 0) DESC, updated_seq DESC",
+}
+
+
+class StoryReads:
+    """Read queries shared by the SQLite and PostgreSQL stores.
+
+    A store sets :attr:`mark` (its placeholder) and implements :meth:`_fetch` and :meth:`_fetch_one`
+    (rows as tuples); :meth:`_article_row` turns a row into an :class:`ArticleRow` where a driver needs it.
+    """
+
+    #: The driver's query placeholder.
+    mark = "?"
+
+    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _fetch_one(self, sql: str, params: Sequence[object] = ()) -> Any:
+        raise NotImplementedError
+
+    def _article_row(self, row: Any) -> ArticleRow:
+        return ArticleRow(*row)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        """The stored article with this id, or ``None``."""
+        row = self._fetch_one(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = {self.mark}", (article_id,))
+        return None if row is None else self._article_row(row)
+
+    def resolve(self, story_id: int) -> int:
+        """The live story that ``story_id`` is part of now (after merges)."""
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            row = self._fetch_one(f"SELECT merged_into FROM stories WHERE id = {self.mark}", (story_id,))
+            if row is None or row[0] is None:
+                return story_id
+            story_id = int(row[0])
+        return story_id
+
+    def story(self, story_id: int) -> StoryRow | None:
+        """The live story ``story_id`` is part of, or ``None`` if there is no such story."""
+        row = self._fetch_one(f"SELECT {STORY_COLUMNS} FROM stories WHERE id = {self.mark} AND merged_into IS NULL",
+                              (self.resolve(story_id),))
+        return None if row is None else StoryRow(*row)
+
+    def stories(self, since: float | None = None, limit: int = 20, offset: int = 0,
+                sort: str = "activity") -> list[StoryRow]:
+        """Live stories with articles: most recently active first, or (``coverage``) most outlets first."""
+        order = _ORDERS.get(sort)
+        if order is None:
+            raise ValueError(f"unknown story order: {sort!r} (activity or coverage)")
+        m = self.mark
+        sql = f"SELECT {STORY_COLUMNS} FROM stories WHERE merged_into IS NULL AND articles > 0"
+        params: list[object] = []
+        if since is not None:
+            sql += f" AND last_seen >= {m}"
+            params.append(since)
+        params += [limit, offset]
+        return [StoryRow(*r) for r in self._fetch(f"{sql} ORDER BY {order} LIMIT {m} OFFSET {m}", params)]
+
+    def story_articles(self, story_id: int) -> list[ArticleRow]:
+        """The articles of the live story ``story_id`` is part of, in the order they were stored."""
+        return [self._article_row(r) for r in self._fetch(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE story = {self.mark} ORDER BY seq",
+            (self.resolve(story_id),))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -20,8 +21,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
-    """A running server: ``base`` URL, an HTTP ``client``, the process, and its start-up time."""
+    """A running server: ``base`` URL, an HTTP ``client``, the process, and its start-up time (wall
+    and CPU)."""
 
     def __init__(self, db: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
                  host: str = "127.0.0.1", timeout: float = 30.0) -> None:
@@ -47,6 +55,7 @@ class Server:
                 raise RuntimeError("storyline serve did not answer in time")
             time.sleep(0.05)
         self.startup_seconds = time.perf_counter() - started
+        self.startup_cpu_seconds = cpu_seconds(self.proc.pid)
 
     def get(self, path: str, **kw: object) -> httpx.Response:
         return self.client.get(path, **kw)

@@ -173,9 +173,15 @@ class OnlineClusterer:
             total += cfg.entity_weight * name_score
             names: float | None = name_score
         else:
-            # No names on one side is no evidence either way: score on the words alone.
+            # No names on one side is no evidence either way: their weight goes to the words, and
+            # only to the title's when meaning stands in for a missing body. Meaning tells a topic;
+            # the title's own words tell one event of it from another (two towns' shootings read
+            # alike to an encoder: with its share of the names' weight, meaning joined them).
             names = None
-            total /= cfg.title_weight + cfg.body_weight
+            if raw_body is None and meaning is not None:
+                total += cfg.entity_weight * title
+            else:
+                total /= cfg.title_weight + cfg.body_weight
         gap = None
         if published is not None and s.last is not None and s.first is not None:
             gap = max(0.0, s.first - published, published - s.last) / _HOUR
@@ -349,15 +355,21 @@ class OnlineClusterer:
             return sum(w * get(k, 0.0) for k, w in x.items()) / (xn2 * yn2) ** 0.5
 
         meaning = self._centroid_meaning(a, b)
+        stand_in = False  # meaning stands in for a missing body
         if meaning is not None and a.langs and b.langs and not a.langs & b.langs:
             title = body = meaning  # as for an article in another language: words do not carry over
         else:
             title = cos(a.title, a.title_n2, b.title, b.title_n2)
-            body = cos(a.body, a.body_n2, b.body, b.body_n2) if a.body_n2 > 0.0 and b.body_n2 > 0.0 else \
-                (title if meaning is None else meaning)
+            if a.body_n2 > 0.0 and b.body_n2 > 0.0:
+                body = cos(a.body, a.body_n2, b.body, b.body_n2)
+            else:
+                stand_in = meaning is not None
+                body = title if meaning is None else meaning
         text = cfg.title_weight * title + cfg.body_weight * body
         if a.names_n2 > 0.0 and b.names_n2 > 0.0:
             total = text + cfg.entity_weight * cos(a.names, a.names_n2, b.names, b.names_n2)
+        elif stand_in:  # as in score(): the names' weight goes to the title, not to meaning
+            total = text + cfg.entity_weight * title
         else:
             total = text / (cfg.title_weight + cfg.body_weight)
         if a.first is not None and a.last is not None and b.first is not None and b.last is not None:

@@ -18,16 +18,25 @@ _BREAK = re.compile(r"[.!?:;\"“”()\[\]|\n]")
 
 
 _LEXICON_WORDS = 120
-_term_cache: dict[str, str] = {}
 
 
-def _term(word: str) -> str:
-    """The term for a lower-case word, or '' for a stop word (cached: vocabularies are small)."""
-    w = word[:-2] if word.endswith(("'s", "’s")) else word
-    t = "" if len(w) < 2 or w in STOPWORDS else stem(w)
-    if len(_term_cache) < 2_000_000:
-        _term_cache[word] = t
-    return t
+class _Terms(dict[str, str]):
+    """Lower-case word -> its term, or '' for a stop word; a word is stemmed once, on first sight.
+
+    A lookup of a known word runs in C (``map(terms.__getitem__, words)``): most of a text's words
+    are known after the first few thousand articles, and a Python test per word cost more than
+    the lookup.
+    """
+
+    def __missing__(self, word: str) -> str:
+        w = word[:-2] if word.endswith(("'s", "’s")) else word
+        t = "" if len(w) < 2 or w in STOPWORDS else stem(w)
+        if len(self) < 2_000_000:  # vocabularies are small; this bounds a stream of junk
+            self[word] = t
+        return t
+
+
+_terms = _Terms()
 
 
 @dataclass(slots=True)
@@ -55,7 +64,6 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
     if max_chars and len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
         text = text[: cut if cut > 0 else max_chars]
-    cache = _term_cache
     raw: list[str] = []
     capitals: list[str] = []
     find = _WORDS.findall
@@ -74,8 +82,8 @@ def scan(text: str, common: set[str] | frozenset[str] = frozenset(), title_case:
         else:
             capitals += [w.lower() for w in ws[1:] if w[0].isupper()]
     words = list(map(str.lower, raw))
-    terms = [t for t in [cache[w] if w in cache else _term(w) for w in words] if t]
-    names = [t for t in [cache[w] if w in cache else _term(w) for w in capitals]
-             if t and not t.isdigit() and (t not in common or not title_case)]
+    term = _terms.__getitem__
+    terms = list(filter(None, map(term, words)))
+    names = [t for t in map(term, capitals) if t and not t.isdigit() and (t not in common or not title_case)]
     # The lexicon of ordinary words settles fast: a text's opening words are enough to feed it.
     return Scan(terms, names, [w for w in raw[:_LEXICON_WORDS] if w.islower()], words)

@@ -119,3 +119,30 @@ def test_meaning_search_errors_say_what_to_do(tmp_path, pg_server, capsys, monke
     assert code == 1 and "no articles yet" in error_lines(err)[0] and "Traceback" not in err
     code, _, err = cli(capsys, "search", "  ", "--db", sparse)
     assert code == 1 and "needs words" in error_lines(err)[0]
+
+
+def test_a_first_search_over_a_large_backlog_says_why_it_waits(tmp_path, capsys, monkeypatch):
+    """The first search indexes every article stored since the last one; past a size, one stderr
+    line says so (about 2 s per 100,000 articles), and later searches start at once, silently."""
+    import storyline.cli.search as search_cli
+    from storyline.store.sqlite import SQLiteStore
+
+    src = write_jsonl(tmp_path / "news.jsonl", NEWS)
+    db = str(tmp_path / "news.db")
+    assert cli(capsys, "ingest", src, "--db", db, "--no-embeddings", "--quiet")[0] == 0
+    store = SQLiteStore(db)
+    try:
+        assert store.search_backlog() == len(NEWS)
+    finally:
+        store.close()
+    monkeypatch.setattr(search_cli, "_BACKLOG_NOTICE", len(NEWS))  # this store's backlog is "large"
+    code, out, err = cli(capsys, "search", "earthquake", "--db", db)
+    assert code == 0 and out.startswith("1. ")
+    assert err.strip() == f"storyline: indexing {len(NEWS)} articles for search (once; later searches start at once)"
+    code, out, err = cli(capsys, "search", "flood", "--db", db)
+    assert code == 0 and out.startswith("1. ") and err == ""
+    store = SQLiteStore(db)
+    try:
+        assert store.search_backlog() == 0
+    finally:
+        store.close()

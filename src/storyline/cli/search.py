@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -102,7 +103,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+#: A search index backlog (articles) large enough to say, on stderr, why the first search waits.
+_BACKLOG_NOTICE = 20_000
+
+
 def _by_words(store, query: str, limit: int) -> list[Match]:
+    backlog = store.search_backlog()
+    if backlog >= _BACKLOG_NOTICE:  # about 2 s per 100,000 articles, once
+        print(f"storyline: indexing {backlog:,} articles for search (once; later searches start at once)",
+              file=sys.stderr, flush=True)
     hits = store.search(query, limit=limit * _PER_STORY)
     if not hits:
         return []

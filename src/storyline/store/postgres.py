@@ -591,6 +591,10 @@ class PostgresStore(StoryReads):
             for row in cur:
                 yield _article(row)
 
+    def search_backlog(self) -> int:
+        """Always 0: PostgreSQL indexes each article as it is written."""
+        return 0
+
     def sync_search(self) -> int:
         """Nothing to do: PostgreSQL indexes each article as it is written. Returns 0."""
         return 0

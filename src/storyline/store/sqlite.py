@@ -250,6 +250,11 @@ class SQLiteStore(StoryReads):
         for row in cursor:
             yield ArticleRow(*row)
 
+    def search_backlog(self) -> int:
+        """Articles not in the full-text index yet (the next search indexes them first)."""
+        done = int(self.get_state("fts_seq") or b"0")
+        return max(0, self.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0] - done)
+
     def sync_search(self) -> int:
         """Index articles added since the last call for full-text search; returns how many."""
         db = self.db

@@ -19,8 +19,9 @@ from .model import Article, Assignment, Entity, Story
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .stories.reader import StoryReader
 
-__all__ = ["Article", "Assignment", "Config", "Engine", "Entity", "Story"]
+__all__ = ["Article", "Assignment", "Config", "Engine", "Entity", "Story", "StoryReader"]
 __version__ = "0.1.0"
 
 
@@ -30,4 +31,8 @@ def __getattr__(name: str) -> object:
         from .engine import Engine
 
         return Engine
+    if name == "StoryReader":
+        from .stories.reader import StoryReader
+
+        return StoryReader
     raise AttributeError(name)

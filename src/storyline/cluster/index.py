@@ -6,7 +6,9 @@ stories for a word: the cost of finding candidates stays flat however large the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 
 class InvertedIndex:
@@ -15,8 +17,8 @@ class InvertedIndex:
     >>> ix = InvertedIndex(max_postings=2)
     >>> for story, key in [(1, "quake"), (2, "quake"), (3, "quake"), (2, "iran")]:
     ...     ix.add(story, [key])
-    >>> ix.lookup({"quake": 1.0, "iran": 0.5})
-    {3: 1.0, 2: 1.5}
+    >>> ix.lookup(["quake", "iran"])
+    Counter({2: 2, 3: 1})
     """
 
     def __init__(self, max_postings: int = 200) -> None:
@@ -34,18 +36,15 @@ class InvertedIndex:
                 plist.pop(story, None)
                 plist[story] = None
 
-    def lookup(self, weights: dict[str, float]) -> dict[int, float]:
-        """Stories sharing any key, with the summed weights of the keys they share."""
-        hits: dict[int, float] = {}
+    def lookup(self, keys: Iterable[str]) -> Counter[int]:
+        """Stories sharing any of ``keys``, with how many of them they share."""
+        hits: Counter[int] = Counter()
+        postings = self._postings
         limit = self.max_postings
-        for key, weight in weights.items():
-            plist = self._postings.get(key)
-            if not plist:
-                continue
-            for n, story in enumerate(reversed(plist)):
-                if n >= limit:
-                    break
-                hits[story] = hits.get(story, 0.0) + weight
+        for key in keys:
+            plist = postings.get(key)
+            if plist:
+                hits.update(islice(reversed(plist), limit))  # counted in C, newest stories first
         return hits
 
     def remove(self, story: int, keys: Iterable[str]) -> None:

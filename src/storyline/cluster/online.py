@@ -160,7 +160,7 @@ class OnlineClusterer:
         languages it takes the place of both title and body (words do not carry over; names do).
         """
         cfg = self.config
-        meaning = self.meaning(f, s)
+        meaning = None if f.meaning is None else self.meaning(f, s)
         if meaning is not None and f.lang and s.langs and f.lang not in s.langs:
             title = raw_body = meaning
         else:
@@ -223,7 +223,7 @@ class OnlineClusterer:
 
     def candidates(self, f: Features, published: float | None) -> list[StoryState]:
         """The stories the article's strongest keys point to, best-connected first."""
-        hits = self.index.lookup(dict.fromkeys(f.query, 1.0))
+        hits = self.index.lookup(f.query)
         horizon = None if published is None else published - self.config.max_idle_hours * _HOUR
         stories = self.stories
         live = [(shared, story) for story, shared in hits.items()

@@ -13,7 +13,7 @@ import marshal
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import itemgetter, mul
 from typing import Any
 
 from .entities import is_title_case
@@ -51,7 +51,8 @@ def _logs(n: int) -> list[float]:
 
 
 def _normalise(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vec.values()))
+    weights = vec.values()
+    norm = math.sqrt(sum(map(mul, weights, weights)))  # summed in C, in the same order as a loop
     if norm == 0.0:
         return {}
     return {k: v / norm for k, v in vec.items()}
@@ -129,7 +130,10 @@ def cosine(vec: dict[str, float], centroid: dict[str, float], centroid_norm: flo
     if not vec or centroid_norm == 0.0:
         return 0.0
     get = centroid.get
-    return sum(w * get(k, 0.0) for k, w in vec.items()) / centroid_norm
+    dot = 0.0
+    for k, w in vec.items():  # a loop, not sum() over a generator: twice as fast on a headline's few words
+        dot += w * get(k, 0.0)
+    return dot / centroid_norm
 
 
 def pack(f: Features, sketch: tuple[int, ...] = ()) -> bytes:

@@ -132,6 +132,8 @@ def _lower_keys(record: Mapping[str, object]) -> Mapping[str, object]:
 def _text(value: object, field: str) -> str:
     if value is None:
         return ""
+    if type(value) is str:  # the usual case, without the slower checks against abstract types below
+        return strip_html(value)
     if isinstance(value, Mapping):  # e.g. {"name": "..."} sources, {"value": "..."} contents
         value = value.get("name") or value.get("value") or value.get("title") or ""
     if isinstance(value, list):
@@ -163,7 +165,7 @@ def to_article(record: Mapping[str, object]) -> Article:
     ...
     storyline.ingest.records.BadRecord: title: missing (and no text to take one from)
     """
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):
         raise BadRecord(f"expected an object, got {type(record).__name__}")
     record = _lower_keys(record)
     title = _text(_pick(record, "title"), "title")

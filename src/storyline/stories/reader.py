@@ -57,13 +57,16 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
     decisions = ((row.story, *_runner_up(row.why)) for row in store.replay() if row.kind != "copy")
     groups = gather(decisions, config.storyline_evidence, config.storyline_low,
                     config.storyline_max_stories).groups(store.resolve)
-    lines = []
+    # The order (newest activity first, then the smallest story id, as a Storyline sorts) needs only
+    # the stories' counters: only the storylines shown are described (most of the time, at scale).
+    ranked = []
     for group in groups:
-        stories = [s for s in (read_story(store, vectorizer, i) for i in group) if s is not None]
-        if len(stories) > 1:
-            lines.append(assemble(stories))
-    lines.sort(key=lambda line: (-(line.stories[0].last_seen or 0.0), line.id))
-    return lines[:limit]
+        rows = [r for r in map(store.story, group) if r is not None]
+        if len(rows) > 1:
+            ranked.append((-max(r.last_seen or 0.0 for r in rows), min(r.id for r in rows), [r.id for r in rows]))
+    ranked.sort()
+    return [assemble([s for s in (read_story(store, vectorizer, i) for i in ids) if s is not None])
+            for _, _, ids in ranked[:limit]]
 
 
 def _runner_up(why: str) -> tuple[int | None, float]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 from .store.base import ArticleRow, Store
 from .store.sqlite import SQLiteStore
 from .text.embeddings import Embedder, embedder_for, embedding_text
-from .text.features import Features, Vectorizer, pack, unpack
+from .text.features import Vectorizer, pack, unpack
 from .text.language import language_of, normalise_lang
 from .text.shingles import sketch
 from .text.titles import strip_outlet

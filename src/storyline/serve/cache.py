@@ -20,23 +20,20 @@ import logging
 import queue
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..model import Entity
 from ..store.base import ArticleRow, StoryRow
+from ..store.reads import ARTICLE_COLUMNS, STORY_COLUMNS  # noqa: F401 - the serve queries read them here
+from ..stories.vocabulary import STATE_KEY, vectorizer_from_state
 from ..text.features import Vectorizer
 from .db import Connection, Readers, run_connected
 from .priority import Foreground
 
 log = logging.getLogger("storyline.serve")
 
-ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source, lang, story, kind, copy_of, "
-                   "text_key, score, why, features")
-STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
-_VECTORIZER_KEY = "vectorizer"
 #: Seconds the background pass waits before it tries an unreachable database server again.
 RETRY = 5.0
 
@@ -92,15 +89,10 @@ def articles_of(conn: Connection, story_id: int) -> list[ArticleRow]:
 
 def load_vectorizer(conn: Connection) -> Vectorizer:
     """The engine's document frequencies as last saved (summaries weigh words with them)."""
-    vec = Vectorizer()
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_VECTORIZER_KEY,)).fetchone()
-    if row is not None:
-        blob = row[0].encode("utf-8") if isinstance(row[0], str) else bytes(row[0])
-        state = json.loads(zlib.decompress(blob))
-        vec.documents = state["documents"]
-        vec.df.update(state["df"])
-        vec.common = set(state["common"])
-    return vec
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (STATE_KEY,)).fetchone()
+    if row is None:
+        return vectorizer_from_state(None)
+    return vectorizer_from_state(row[0].encode("utf-8") if isinstance(row[0], str) else bytes(row[0]))
 
 
 @dataclass

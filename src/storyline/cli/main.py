@@ -377,7 +377,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stories = reader.stories(limit=args.limit, sort="coverage")
     if not stories:
         raise UsageError(f"the demo corpus gave no stories in {db}; is the storyline installation complete?")
-    from ..store.postgres import redact
+    from ..store.open import redact
 
     print(f"Demo: {counts['articles']:,} invented articles from the built-in corpus → "
           f"{counts['stories']:,} stories (store: {redact(db)})\n")

@@ -12,7 +12,7 @@ import os
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a store (``--demo``: load the built-in demo news first, then serve it)."""
-    from ..store.postgres import is_postgres_url
+    from ..store.open import is_postgres_url
     from ..store.sqlite import default_path
     from .main import UsageError
 

@@ -12,7 +12,6 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..model import Article
@@ -103,6 +102,9 @@ def parse_time(value: object) -> float | None:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
+            # RFC 822 dates are rare in files (feeds parse their own); email.utils costs start-up time.
+            from email.utils import parsedate_to_datetime
+
             dt = parsedate_to_datetime(text)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise BadRecord(f"published: not a date: {value!r}") from None

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from ..store.portable import PortableConnection
-from ..store.postgres import is_postgres_url, redact
+from ..store.open import is_postgres_url, redact
 
 #: What the server's queries run on: an SQLite connection, or a PostgreSQL one in the SQLite dialect.
 Connection = Union[sqlite3.Connection, PortableConnection]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from ..ingest.records import ALIASES, BadRecord, to_article
-from ..store.postgres import is_postgres_url
+from ..store.open import is_postgres_url
 from .db import log_failure, open_store, usable
 
 log = logging.getLogger("storyline.serve")

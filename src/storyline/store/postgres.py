@@ -28,6 +28,7 @@ from typing import Any
 
 from .base import ArticleRow
 from .errors import StoreError
+from .open import redact
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
@@ -180,24 +181,6 @@ IDENTITY_TABLES = ("feeds", "watchlists", "alerts", "alert_deliveries")
 _WRITER_LOCK = 0x5379_4C69_6E65_0001  # "StyLine" 1: one writer decides and writes at a time
 _MIGRATE_LOCK = 0x5379_4C69_6E65_0002  # two processes opening a new database migrate it once
 _ASK_EVERY = 0.01  # seconds between asking whether another writer waits, while nobody did
-
-
-def is_postgres_url(target: str) -> bool:
-    """Whether a ``--db`` value names a PostgreSQL server.
-
-    >>> is_postgres_url("postgresql://news@db.example/storyline"), is_postgres_url("news.db")
-    (True, False)
-    """
-    return target.startswith(("postgresql://", "postgres://"))
-
-
-def redact(url: str) -> str:
-    """A connection URL fit for a message: the password replaced by ``***``.
-
-    >>> redact("postgresql://news:s3cret@db.example:5432/storyline")
-    'postgresql://news:***@db.example:5432/storyline'
-    """
-    return re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 class PostgresStore(StoryReads):

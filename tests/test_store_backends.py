@@ -14,6 +14,7 @@ from conftest import EVENTS, STREAM, by_event, error_lines, write_jsonl
 from stores import is_pg, sql
 
 from storyline import Article, Config, Engine
+from storyline.ingest import to_article
 from storyline.store import StoreError, open_store
 from storyline.store import postgres as pg_store
 from storyline.store import sqlite as sqlite_store
@@ -248,6 +249,33 @@ def test_replay_after_a_seq(store_target):
         assert [r.id for r in store.replay(after=3)] == ["r3", "r4"]
         assert store.begin_write() == 5
         store.end_write()
+    finally:
+        store.close()
+
+
+def test_runner_ups_and_merges_are_read_from_the_decisions(store_target):
+    """What storylines are made of, read by the database, equals what the stored decisions say."""
+    eager = Config(embeddings="none", merge_threshold=0.0)
+    with Engine(store_target, eager) as engine:
+        engine.add(Article(id="m1", title="Brannock dam cracks after storm", published=0.0))
+        engine.add(Article(id="m2", title="Quillon ferry halted by storm", published=60.0))
+        bridge = engine.add(Article(id="m3", title="Storm cracks Brannock dam and halts Quillon ferry",
+                                    published=120.0))
+        engine.add_many([to_article({k: v for k, v in r.items() if k != "story"}) for r in STREAM])
+    assert bridge.merged
+    store = open_store(store_target)
+    try:
+        expected = []
+        for row in store.replay():
+            why = json.loads(row.why)
+            if row.kind != "copy" and why.get("runner_up") is not None and why["runner_up_score"] >= 0.05:
+                expected.append((row.story, why["runner_up"], why["runner_up_score"]))
+        assert len(expected) >= 3, "the fixture needs decisions with a runner-up"
+        got = store.runner_ups(0.05)
+        assert [(s, r) for s, r, _ in got] == [(s, r) for s, r, _ in expected]
+        assert got == pytest.approx(expected) and all(type(r) is int for _, r, _ in got)
+        assert store.runner_ups(2.0) == []
+        assert store.merges() == {bridge.merged[0]: bridge.story_id}
     finally:
         store.close()
 

@@ -8,7 +8,7 @@ not in spelling, and lives here: full-text matching with marked hits (FTS5 ``MAT
 
 >>> dialect_of(sqlite3.connect(":memory:")).greatest
 'max'
->>> POSTGRES.json_number("why", "score")
+>>> POSTGRES.json_number.format(column="why", key="score")
 "(why::jsonb ->> 'score')::float8"
 """
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from ..store.reads import POSTGRES_JSON_NUMBER, SQLITE_JSON_NUMBER
 
 #: Hit markers in matched text (control characters, which no article keeps): made ``<mark>`` after escaping.
 HIT_OPEN, HIT_CLOSE = "\x02", "\x03"
@@ -40,11 +42,8 @@ class Dialect:
     snippet_marked: str
     #: The errors a query the full-text syntax cannot parse raises (then the words are searched as they are).
     syntax_errors: tuple[type[BaseException], ...]
-    _json: str
-
-    def json_number(self, column: str, key: str) -> str:
-        """A number at top-level ``key`` of a JSON text column (NULL where it is missing)."""
-        return self._json.format(column=column, key=key)
+    #: A number at top-level ``{key}`` of a JSON text ``{column}`` (NULL where it is missing).
+    json_number: str
 
 
 SQLITE = Dialect(
@@ -55,7 +54,7 @@ SQLITE = Dialect(
     title_marked="highlight(articles_fts, 0, char(2), char(3))",
     snippet_marked=f"snippet(articles_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS})",
     syntax_errors=(sqlite3.OperationalError,),
-    _json="json_extract({column}, '$.{key}')",
+    json_number=SQLITE_JSON_NUMBER,
 )
 
 # websearch_to_tsquery never fails on a query (quotes, OR and -word work; stray syntax is ignored), and
@@ -71,7 +70,7 @@ POSTGRES = Dialect(
     snippet_marked=(f"ts_headline('simple', left(a.text, 200000), q, "
                     f"'MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, {_OPTIONS}')"),
     syntax_errors=(),
-    _json="({column}::jsonb ->> '{key}')::float8",
+    json_number=POSTGRES_JSON_NUMBER,
 )
 
 

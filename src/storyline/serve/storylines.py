@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..model import Story
 from ..store.base import StoryRow
+from ..store.reads import runner_up_rows, runner_ups_sql
 from ..stories.storylines import gather, name_of
 from .cache import Descriptions, story_rows
 from .db import Connection, close_connection, log_failure, open_connection
@@ -100,13 +101,8 @@ class Storylines:
     def _compute(self, conn: Connection) -> dict[int, tuple[int, ...]]:
         cfg = self.config
         d = dialect_of(conn)
-        score = d.json_number("why", "runner_up_score")
-        decisions = conn.execute(
-            f"SELECT story, {d.json_number('why', 'runner_up')}, {score} "
-            f"FROM articles WHERE kind != 'copy' AND {score} >= ?", (cfg.storyline_low,))
-        # int(): PostgreSQL reads every JSON number as a float; story ids are ints.
-        links = gather(((s, None if r is None else int(r), float(x)) for s, r, x in decisions),
-                       cfg.storyline_evidence, cfg.storyline_low, cfg.storyline_max_stories)
+        rows = conn.execute(runner_ups_sql(d.json_number, "?"), (cfg.storyline_low,))
+        links = gather(runner_up_rows(rows), cfg.storyline_evidence, cfg.storyline_low, cfg.storyline_max_stories)
         merged = dict(conn.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"))
 
         def resolve(story: int) -> int:

@@ -88,6 +88,13 @@ class Store(Protocol):
     def resolve(self, story_id: int) -> int:
         """The live story a (possibly merged) story id now belongs to."""
 
+    def merges(self) -> dict[int, int]:
+        """Each merged story id and the story that absorbed it."""
+
+    def runner_ups(self, low: float) -> list[tuple[int, int, float]]:
+        """``(story, runner_up, runner_up_score)`` of each placed article (not a copy) whose runner-up
+        scored at least ``low``, in arrival order."""
+
     def counts(self) -> dict[str, int]:
         """Numbers of articles and live stories."""
 

@@ -30,6 +30,7 @@ from .base import ArticleRow
 from .errors import StoreError
 from .open import redact
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
+from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
 from .vectors import (PGVECTOR_DIM, SCAN_CHUNK, Neighbour, as_query, halfvec_copy, halfvec_text, meaning_of,
@@ -442,6 +443,7 @@ class PostgresStore(StoryReads):
     # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
 
     mark = "%s"
+    json_number = _POSTGRES_JSON_NUMBER
 
     def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         return self.conn.execute(sql, params).fetchall()

@@ -7,7 +7,7 @@ two and inherits the queries: a change to what a story list means is made once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .base import ArticleRow, StoryRow
@@ -17,6 +17,25 @@ ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source,
                    "text_key, score, why, features")
 #: Columns of ``stories`` in :class:`StoryRow` order.
 STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
+
+#: A number at a top-level key of a JSON text column (``{column}``, ``{key}``), in each backend's SQL.
+SQLITE_JSON_NUMBER = "json_extract({column}, '$.{key}')"
+POSTGRES_JSON_NUMBER = "({column}::jsonb ->> '{key}')::float8"
+
+
+def runner_ups_sql(json_number: str, mark: str) -> str:
+    """The query behind :meth:`StoryReads.runner_ups` in a backend's spelling (one parameter: ``low``)."""
+    runner_up = json_number.format(column="why", key="runner_up")
+    score = json_number.format(column="why", key="runner_up_score")
+    return (f"SELECT story, {runner_up}, {score} FROM articles "
+            f"WHERE kind != 'copy' AND {score} >= {mark} ORDER BY seq")
+
+
+def runner_up_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[int, int, float]]:
+    """Rows of :func:`runner_ups_sql` as ``(story, runner_up, score)``, those without a runner-up left out."""
+    # int(): PostgreSQL reads every JSON number as a float; story ids are ints.
+    return [(int(story), int(other), float(x)) for story, other, x in rows if other is not None]
+
 
 _ORDERS = {
     "coverage": "outlets DESC, articles DESC, coalesce(last_seen, 0) DESC, id",
@@ -33,6 +52,8 @@ class StoryReads:
 
     #: The driver's query placeholder.
     mark = "?"
+    #: How the backend reads a number inside a JSON text column.
+    json_number = SQLITE_JSON_NUMBER
 
     def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         raise NotImplementedError
@@ -85,3 +106,15 @@ class StoryReads:
         return [self._article_row(r) for r in self._fetch(
             f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE story = {self.mark} ORDER BY seq",
             (self.resolve(story_id),))]
+
+    def runner_ups(self, low: float) -> list[tuple[int, int, float]]:
+        """``(story, runner_up, runner_up_score)`` of each placed article whose runner-up scored at
+        least ``low``, in arrival order: the evidence storylines are made of (see
+        :func:`storyline.stories.storylines.gather`). Read by the database from the stored decisions,
+        so only the few that count reach Python."""
+        return runner_up_rows(self._fetch(runner_ups_sql(self.json_number, self.mark), (low,)))
+
+    def merges(self) -> dict[int, int]:
+        """Each merged story and the story that absorbed it (follow the chain to the live one)."""
+        return {int(a): int(b) for a, b in self._fetch("SELECT id, merged_into FROM stories "
+                                                       "WHERE merged_into IS NOT NULL")}

@@ -16,7 +16,6 @@ however large the store is. Both describe stories with the same functions, below
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from ..config import Config
@@ -54,9 +53,15 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
     active first. Reads every stored decision: a command's work, not a page's."""
     from .storylines import assemble, gather
 
-    decisions = ((row.story, *_runner_up(row.why)) for row in store.replay() if row.kind != "copy")
-    groups = gather(decisions, config.storyline_evidence, config.storyline_low,
-                    config.storyline_max_stories).groups(store.resolve)
+    merged = store.merges()
+
+    def resolve(story: int) -> int:
+        while story in merged:
+            story = merged[story]
+        return story
+
+    groups = gather(store.runner_ups(config.storyline_low), config.storyline_evidence, config.storyline_low,
+                    config.storyline_max_stories).groups(resolve)
     # The order (newest activity first, then the smallest story id, as a Storyline sorts) needs only
     # the stories' counters: only the storylines shown are described (most of the time, at scale).
     ranked = []
@@ -67,12 +72,6 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
     ranked.sort()
     return [assemble([s for s in (read_story(store, vectorizer, i) for i in ids) if s is not None])
             for _, _, ids in ranked[:limit]]
-
-
-def _runner_up(why: str) -> tuple[int | None, float]:
-    """The story an article did not join and its score, from the decision stored with it."""
-    d = json.loads(why)
-    return d.get("runner_up"), float(d.get("runner_up_score", 0.0))
 
 
 class StoryReader:

@@ -6,7 +6,10 @@ start-up and, with embeddings, loading the encoder:
 
 * words only: title and body TF-IDF and time (``entity_weight = 0``, no embeddings);
 * + names: people, places and organisations too (the sparse mode, ``--no-embeddings``);
-* + embeddings: the multilingual sentence encoder (``embeddings = "use"``).
+* + embeddings: the multilingual sentence encoder (``embeddings = "use"``);
+* + learned model: the shipped logistic model decides instead of the hand-set weights and threshold
+  (``decision = "learned"``). It was trained on all three corpora, so this row is in-sample: the
+  held-out numbers are in the ``decision`` section (``bench/train_decision.py``).
 
 Usage::
 
@@ -33,6 +36,7 @@ VARIANTS: list[tuple[str, str]] = [
     ("words only", 'embeddings = "none"\nentity_weight = 0.0\n'),
     ("+ names (sparse mode)", 'embeddings = "none"\n'),
     ("+ embeddings", 'embeddings = "use"\n'),
+    ("+ learned model (in-sample)", 'embeddings = "use"\ndecision = "learned"\n'),
 ]
 
 
@@ -66,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         lines.append(f"| {corpus} | {name} | {r.bcubed_precision:.3f} | {r.bcubed_recall:.3f} | "
                      f"**{r.bcubed_f1:.3f}** | {r.articles_per_second:,.0f} | {r.peak_mb:.0f} |")
-    lines += ["", "A learned decision (a model over these features instead of hand-set weights) is not in "
-              "the table: the logistic model tried so far did not beat the hand-set weights on every corpus "
-              "(see the developers' notes).", ""]
+    lines += ["", "The learned model's row is in-sample (the shipped model was trained on all three corpora); "
+              "the section *Learned decision* gives each corpus's number with a model trained without it. "
+              "The default stays the hand-set rules: the model does not beat them on every corpus.", ""]
     section = "\n".join(lines)
     print(section)
     if not options.no_write:

@@ -7,6 +7,8 @@ start-up and, with embeddings, loading the encoder:
 * words only: title and body TF-IDF and time (``entity_weight = 0``, no embeddings);
 * + names: people, places and organisations too (the sparse mode, ``--no-embeddings``);
 * + embeddings: the multilingual sentence encoder (``embeddings = "use"``);
+* + embeddings (English MiniLM): the optional English encoder instead (``embeddings = "minilm"``,
+  the ``minilm`` extra);
 * + learned model: the shipped logistic model decides instead of the hand-set weights and threshold
   (``decision = "learned"``). It was trained on all three corpora, so this row is in-sample: the
   held-out numbers are in the ``decision`` section (``bench/train_decision.py``).
@@ -36,6 +38,7 @@ VARIANTS: list[tuple[str, str]] = [
     ("words only", 'embeddings = "none"\nentity_weight = 0.0\n'),
     ("+ names (sparse mode)", 'embeddings = "none"\n'),
     ("+ embeddings", 'embeddings = "use"\n'),
+    ("+ embeddings (English MiniLM instead)", 'embeddings = "minilm"\n'),
     ("+ learned model (in-sample)", 'embeddings = "use"\ndecision = "learned"\n'),
 ]
 

@@ -174,3 +174,76 @@ def test_cli_no_embeddings_flag(tmp_path, run_cli):
     shown = run_cli("show", str(listed[0]["id"]), "--db", tmp_path / "dense.db", "--json")
     assert shown.returncode == 0, shown.stderr
     assert {x["lang"] for x in json.loads(shown.stdout)["languages"]} == {"en", "de", "es", "fr"}
+
+
+# -- the minilm extra: English all-MiniLM-L6-v2 (installed with the test extra) ---------------------
+
+MINILM = Config().with_overrides({"embeddings": "minilm"})
+#: Paraphrased headlines of one event (no shared content word but "troop"), and unrelated news.
+PARAPHRASES = ["North Korea sends more soldiers to Russia", "Pyongyang readies a new troop deployment"]
+UNRELATED = ["Senator proposes ending federal tax on restaurant tips", "Heavy rain floods the Danube ports"]
+
+
+def test_minilm_vectors_are_unit_deterministic_and_put_paraphrases_close():
+    model = embedder_for("minilm")
+    assert model is not None and model.name == "all-minilm-l6-v2" and model.dim == 384
+    texts = [*PARAPHRASES, *UNRELATED, ""]
+    vectors = model.encode(texts)
+    assert vectors.shape == (5, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:4], axis=1), 1.0, atol=1e-5)
+    assert not vectors[4].any()  # nothing to embed: a zero vector, no direction
+    same = float(vectors[0] @ vectors[1])
+    assert same > 0.4 and all(same > float(vectors[i] @ vectors[j]) + 0.2 for i in (0, 1) for j in (2, 3))
+    # One text alone or among others of other lengths (batches are sorted by length): the same vector.
+    assert np.allclose(model.encode([texts[1]])[0], vectors[1], atol=1e-5)
+    assert embedder_for("minilm") is model  # one model per process
+
+
+def test_minilm_clusters_english_paraphrases_and_keeps_its_vectors(tmp_path):
+    db = str(tmp_path / "minilm.db")
+    headlines = [*PARAPHRASES, *UNRELATED]
+    articles = [Article(id=f"m{i}", title=t, source=f"outlet{i}", published=600.0 * i) for i, t in enumerate(headlines)]
+    with Engine(db, MINILM) as engine:
+        placed = stories_of(engine.add_many(articles))
+    assert placed["m0"] == placed["m1"], "meaning ties the paraphrased headlines"
+    assert len({placed["m0"], placed["m2"], placed["m3"]}) == 3
+    f, _ = unpack(Engine(db, MINILM).store.article("m1").features)
+    assert f.meaning is not None and f.meaning.shape == (384,)
+
+
+def test_a_store_written_with_one_model_is_continued_with_another(tmp_path):
+    """Vectors of two models are never summed: an engine with another model (or none) ignores them."""
+    db = str(tmp_path / "mixed.db")
+    with Engine(db, DENSE) as engine:  # 512-dimensional vectors
+        story = stories_of(engine.add_many(TROOPS[:2]))["troops-en"]
+    with Engine(db, MINILM) as engine:  # 384 dimensions from now on
+        assert engine.clusterer.stories and all(s.meaning is None for s in engine.clusterer.stories.values())
+        later = engine.add(Article(id="m-later", title="North Korea sends more troops to Russia, Seoul says",
+                                   text="Thousands more North Korean soldiers arrived in the Kursk region of "
+                                        "Russia, South Korea's intelligence service said.",
+                                   source="Other", lang="en", published=4000.0))
+        assert later.kind == "joined" and later.story_id == story  # the words still speak
+        assert engine.clusterer.stories[story].meaning.shape == (384,)
+    f, _ = unpack(Engine(db, MINILM).store.article("troops-en").features)
+    assert f.meaning.shape == (512,)  # what was stored stays as it was
+    with Engine(db, Config().with_overrides({"embeddings": "none"})) as engine:
+        assert all(s.meaning is None for s in engine.clusterer.stories.values())
+
+
+def test_cli_with_minilm_and_a_clear_line_when_a_model_is_missing(tmp_path, run_cli):
+    src = tmp_path / "en.jsonl"
+    with open(src, "w", encoding="utf-8") as out:
+        for i, t in enumerate([*PARAPHRASES, *UNRELATED]):
+            out.write(json.dumps({"id": f"c{i}", "title": t, "published": 600.0 * i, "source": f"o{i}"}) + "\n")
+    done = run_cli("ingest", src, "--db", tmp_path / "m.db", "--json", env={"STORYLINE_EMBEDDINGS": "minilm"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["stories"] == 3
+    found = run_cli("search", "--meaning", "soldiers sent by Pyongyang", "--db", tmp_path / "m.db", "--json",
+                    env={"STORYLINE_EMBEDDINGS": "minilm"})
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert hits and hits[0]["best_match"]["id"] in ("c0", "c1") and hits[0]["articles"] == 2
+    bad = run_cli("ingest", src, "--db", tmp_path / "x.db", env={"STORYLINE_EMBEDDINGS": "minilm-xl"})
+    assert bad.returncode == 1 and bad.stderr.strip().splitlines() == [
+        "storyline: error: unknown embedding model 'minilm-xl': use 'use', 'minilm', 'none' or "
+        "'package.module:Class'"]

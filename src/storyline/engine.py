@@ -138,10 +138,13 @@ class Engine:
                 self.vectorizer.common = set(state["common"])
                 covered = state.get("seq", math.inf)  # snapshots without a seq covered every article
         next_story = self.store.get_state(_NEXT_KEY)
+        dim = self.embedder.dim if self.embedder is not None else 0
         for row in self.store.replay() if rows is None else rows:
             if row.seq > covered:
                 self.vectorizer.learn_transform(strip_outlet(row.title, row.source), row.text)
             f, sk = unpack(row.features)
+            if f.meaning is not None and len(f.meaning) != dim:
+                f.meaning = None  # another model's vector (or sparse mode): never summed with this one's
             self.clusterer.restore(row.story, f, row.published, row.kind == "copy")
             self._remember(row.seq, row.id, row.canonical_url, row.text_key, row.source, row.story)
             if row.kind != "copy":

@@ -406,10 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     from ..store.sqlite import StoreError
+    from ..text.embeddings import EmbeddingError
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, StoreError) as exc:
+    except (UsageError, StoreError, EmbeddingError) as exc:  # a model that is not there: what to install
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

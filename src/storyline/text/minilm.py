@@ -7,7 +7,7 @@ torch, and nothing is downloaded at run time. Vectors are the mean of the last l
 tokens, L2-normalised, as sentence-transformers computes them; the int8 weights keep them within a
 cosine of 0.9995 of the original float32 model's.
 
-It reads English only, and about four times slower than the default multilingual encoder (``use``),
+It reads English only and runs about three times slower than the default multilingual encoder (``use``),
 which stays the one for news in several languages. Select it with ``embeddings = "minilm"`` in a
 config file, ``STORYLINE_EMBEDDINGS=minilm`` or ``Config(embeddings="minilm")``. A store keeps each
 article's vector; an engine only sums vectors of its own model's size, so two models never mix.

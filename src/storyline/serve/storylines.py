@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..model import Story
 from ..store.base import StoryRow
-from ..store.reads import runner_up_rows, runner_ups_sql
+from ..store.reads import MERGES_SQL, resolver, runner_up_rows, runner_ups_sql
 from ..stories.storylines import gather, name_of
 from .cache import Descriptions, story_rows
 from .db import Connection, close_connection, log_failure, open_connection
@@ -103,15 +103,9 @@ class Storylines:
         d = dialect_of(conn)
         rows = conn.execute(runner_ups_sql(d.json_number, "?"), (cfg.storyline_low,))
         links = gather(runner_up_rows(rows), cfg.storyline_evidence, cfg.storyline_low, cfg.storyline_max_stories)
-        merged = dict(conn.execute("SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"))
-
-        def resolve(story: int) -> int:
-            while story in merged:
-                story = merged[story]
-            return story
-
+        merged = {int(a): int(b) for a, b in conn.execute(MERGES_SQL)}
         group_of = {}
-        for group in links.groups(resolve):
+        for group in links.groups(resolver(merged)):
             for story in group:
                 group_of[story] = group
         return group_of

@@ -7,7 +7,7 @@ two and inherits the queries: a change to what a story list means is made once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .base import ArticleRow, StoryRow
@@ -35,6 +35,25 @@ def runner_up_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[int, int, float]
     """Rows of :func:`runner_ups_sql` as ``(story, runner_up, score)``, those without a runner-up left out."""
     # int(): PostgreSQL reads every JSON number as a float; story ids are ints.
     return [(int(story), int(other), float(x)) for story, other, x in rows if other is not None]
+
+
+#: Each merged story and the story that absorbed it.
+MERGES_SQL = "SELECT id, merged_into FROM stories WHERE merged_into IS NOT NULL"
+
+
+def resolver(merged: dict[int, int]) -> Callable[[int], int]:
+    """A function from a story id to the live story it is part of, following ``merged``
+    (as :meth:`StoryReads.merges` gives it).
+
+    >>> resolver({3: 2, 2: 1})(3), resolver({3: 2})(7)
+    (1, 7)
+    """
+    def resolve(story: int) -> int:
+        while story in merged:
+            story = merged[story]
+        return story
+
+    return resolve
 
 
 _ORDERS = {
@@ -116,5 +135,4 @@ class StoryReads:
 
     def merges(self) -> dict[int, int]:
         """Each merged story and the story that absorbed it (follow the chain to the live one)."""
-        return {int(a): int(b) for a, b in self._fetch("SELECT id, merged_into FROM stories "
-                                                       "WHERE merged_into IS NOT NULL")}
+        return {int(a): int(b) for a, b in self._fetch(MERGES_SQL)}

@@ -53,15 +53,10 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
     active first. Reads every stored decision: a command's work, not a page's."""
     from .storylines import assemble, gather
 
-    merged = store.merges()
-
-    def resolve(story: int) -> int:
-        while story in merged:
-            story = merged[story]
-        return story
+    from ..store.reads import resolver
 
     groups = gather(store.runner_ups(config.storyline_low), config.storyline_evidence, config.storyline_low,
-                    config.storyline_max_stories).groups(resolve)
+                    config.storyline_max_stories).groups(resolver(store.merges()))
     # The order (newest activity first, then the smallest story id, as a Storyline sorts) needs only
     # the stories' counters: only the storylines shown are described (most of the time, at scale).
     ranked = []

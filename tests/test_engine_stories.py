@@ -9,7 +9,9 @@ import pytest
 from conftest import HOUR, STREAM, T0, by_event, write_jsonl
 
 from storyline import Article, Assignment, Engine, Entity, Story
+from storyline.config import Config
 from storyline.ingest import to_article
+from storyline.text.features import Vectorizer
 
 
 def articles(records=STREAM) -> list[Article]:
@@ -209,6 +211,31 @@ def test_articles_without_body_or_date_still_cluster():
         assert story.articles == 2
         assert story.headline in {"Brannock dam bursts after record rain",
                                   "Record rain bursts Brannock dam, villages evacuated"}
+
+
+@pytest.mark.parametrize("embeddings", ["none", "use"])
+def test_a_capital_or_demonym_names_its_country(embeddings):
+    # Issue 5's paraphrase: no word in common, and the names only meet through Pyongyang's country.
+    config = Config().with_overrides({"embeddings": embeddings})
+    with Engine(config=config) as engine:
+        first = engine.add(Article(id="k1", title="North Korea prepares to send more soldiers", published=T0))
+        second = engine.add(Article(id="k2", title="Pyongyang readies new troop deployment", published=T0 + HOUR))
+        other = engine.add(Article(id="k3", title="Senator proposes to end the tax on tips", published=T0 + HOUR))
+    assert second.kind == "joined" and second.story_id == first.story_id
+    assert second.scores["title"] == 0.0 and second.scores["names"] > 0.5
+    assert other.kind == "new"
+
+
+def test_country_names_meet_across_demonyms_and_languages():
+    v = Vectorizer()
+    keys = [set(v.learn_transform(title, "").names) for title in (
+        "Russian troops cross into the Kursk region",
+        "Russland verlegt Truppen nach Kursk",
+        "Rusia envía tropas a Kursk",
+        "La Russie envoie des troupes à Koursk",
+    )]
+    assert all("@russia" in k for k in keys)
+    assert not any("@russian" in k or "@russland" in k or "@rusia" in k or "@russie" in k for k in keys)
 
 
 def test_engine_writes_in_batches_and_reports_flushes(tmp_path):

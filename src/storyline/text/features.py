@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter, mul
 from typing import Any
 
+from .aliases import ALIASES, with_aliases
 from .entities import is_title_case
 from .scan import scan
 
@@ -92,6 +93,8 @@ class Vectorizer:
         body_counts = Counter(main.terms) if main else Counter()
         # A title-case headline's capitals say nothing when a body can speak for the names.
         name_list = (main.names if main else []) + ([] if title_case and main else head.names)
+        if not ALIASES.keys().isdisjoint(name_list):
+            name_list = with_aliases(name_list)
         names = {NAME + n: None for n in name_list}
         if not title_case:
             common.update(head.lower)

@@ -238,6 +238,14 @@ def test_country_names_meet_across_demonyms_and_languages():
     assert not any("@russian" in k or "@russland" in k or "@rusia" in k or "@russie" in k for k in keys)
 
 
+def test_a_word_repeated_a_thousand_times_is_weighed_like_any_other():
+    # The table of logs once covered 800 counts at the start of a stream: a junk title overran it.
+    with Engine() as engine:
+        junk = engine.add(Article(id="j1", title="zz " * 1000, text="ab " * 2000))
+        after = engine.add(Article(id="j2", title="Brannock dam bursts after record rain"))
+    assert junk.kind == "new" and after.kind == "new"
+
+
 def test_engine_writes_in_batches_and_reports_flushes(tmp_path):
     flushed = []
     db = tmp_path / "batches.db"

@@ -104,7 +104,9 @@ class Vectorizer:
         df = self.df
         self.documents += 1
         df.update(title_counts.keys() | body_counts.keys() | names.keys())  # Counter.update counts in C
-        logs = _logs(max(self.documents + 2, self.max_body_words * 2 + 2))
+        # Logs of every count and document frequency this article can need: no term is counted more
+        # often than its text has terms (a junk title of one word repeated must not overrun the table).
+        logs = _logs(max(self.documents + 2, len(head.terms) + 1, len(main.terms) + 1 if main else 0))
         base = logs[self.documents + 1] + 1.0
         title_vec = {t: (1.0 + logs[c]) * (base - logs[df[t] + 1]) for t, c in title_counts.items()}
         body_vec = {t: (1.0 + logs[c]) * (base - logs[df[t] + 1]) for t, c in body_counts.items()}

@@ -15,6 +15,7 @@ from .base import ArticleRow, chunks
 from .errors import StoreError
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import StoryReads
+from .turns import WriterTurns
 from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
 
 DEFAULT_DB = "storyline.db"
@@ -158,6 +159,8 @@ class SQLiteStore(StoryReads):
             self.db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable storyline database ({exc})") from None
+        #: Taken by :meth:`begin_write`, given back by :meth:`write_batch` or :meth:`end_write`.
+        self._turns = None if self.path == ":memory:" else WriterTurns(self.path)
 
     @property
     def schema_version(self) -> int:
@@ -223,19 +226,26 @@ class SQLiteStore(StoryReads):
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        finally:
+            self.end_write()
 
     # -- reads -----------------------------------------------------------------------------------
 
     def begin_write(self) -> int:
-        """The last article ``seq`` stored. (No lock: an SQLite store has one writing process at a time.)"""
+        """Wait for the writer's turn (see :mod:`storyline.store.turns`), then return the last article
+        ``seq`` stored, by any process. :meth:`write_batch` or :meth:`end_write` ends the turn."""
+        if self._turns is not None:
+            self._turns.acquire()
         return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
     def end_write(self) -> None:
-        """Nothing to release (see :meth:`begin_write`)."""
+        """End the writer's turn (nothing to write after all)."""
+        if self._turns is not None:
+            self._turns.release()
 
     def contended(self) -> bool:
-        """Never (see :meth:`begin_write`)."""
-        return False
+        """Whether another process waits to write (the engine then writes what it has and lets go)."""
+        return self._turns is not None and self._turns.contended()
 
     # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
 
@@ -323,6 +333,8 @@ class SQLiteStore(StoryReads):
         return {"articles": articles, "stories": stories}
 
     def close(self) -> None:
+        if self._turns is not None:
+            self._turns.close()
         self.db.close()
 
 

@@ -46,39 +46,27 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from ..backfill import ExecutorError, StoreNotEmpty, backfill
     from ..backfill.pipeline import OVERLAP_ARTICLES, OVERLAP_SECONDS
     from ..backfill.write import check_empty
-    from ..ingest.sources import Problem, SourceError, read_source
-    from ..store.open import open_store
+    from ..store.open import open_store, sqlite_path
     from ..store.sqlite import default_path
-    from .main import PROG, UsageError, _config
+    from .main import PROG, UsageError, _check_writable, _config
 
+    # Every argument is checked before the archive is read: a mistake must not cost the work, nor
+    # leave a filled store that a second run would refuse.
     config = _config(args.config)
+    if args.predictions:
+        _check_writable(args.predictions, "--predictions")
     say = (lambda _: None) if args.quiet else (lambda line: print(f"{PROG}: backfill: {line}", file=sys.stderr))
     workers = args.workers or os.cpu_count() or 1
-    articles = []
-    skipped = shown = 0
-    for path in args.files:
-        try:
-            for item in read_source(path):
-                if isinstance(item, Problem):
-                    skipped += 1
-                    if not args.quiet and shown < 50:
-                        print(f"{PROG}: skipped {item}", file=sys.stderr)
-                        shown += 1
-                else:
-                    articles.append(item)
-        except SourceError as exc:
-            raise UsageError(str(exc)) from None
-    if not articles:
-        raise UsageError(f"no usable articles in {', '.join(args.files)}"
-                         + (f" ({skipped:,} bad items skipped)" if skipped else ""))
     target = args.db or default_path()
-    new_file = "://" not in target and not os.path.exists(target)
-    store = open_store(args.db)
+    path = sqlite_path(target)
+    new_file = path is not None and not os.path.exists(path)
+    store = open_store(target)
     try:
         try:
             check_empty(store)  # before the long work, not after it
         except StoreNotEmpty as exc:
             raise UsageError(f"{args.db or 'the store'}: {exc}") from None
+        articles, skipped = _read(args.files, args.quiet)
         try:
             report = backfill(articles, store, config, engine=args.engine, workers=workers,
                               partitions=args.partitions,
@@ -86,19 +74,24 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                               overlap_seconds=OVERLAP_SECONDS if args.overlap is None else args.overlap,
                               address=args.address, progress=say)
         except ExecutorError as exc:
-            if new_file:  # leave no empty store behind
-                store.close()
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(target + suffix):
-                        os.remove(target + suffix)
             raise UsageError(str(exc)) from None
         totals = store.counts()
-    finally:
+    except BaseException:
         store.close()
+        if new_file:  # leave no empty store behind
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):  # type: ignore[operator]
+                    os.remove(path + suffix)  # type: ignore[operator]
+        raise
+    store.close()
     if args.predictions:
-        with open(args.predictions, "w", encoding="utf-8") as out:
-            for article in articles:
-                out.write(json.dumps({"id": article.id, "story": report.story_of.get(article.id)}) + "\n")
+        try:
+            with open(args.predictions, "w", encoding="utf-8") as out:
+                for article in articles:
+                    out.write(json.dumps({"id": article.id, "story": report.story_of.get(article.id)}) + "\n")
+        except OSError as exc:
+            raise UsageError(f"{args.predictions}: cannot write ({exc.strerror or exc}); the stories are in "
+                             f"the store") from None
     summary = {"read": len(articles), "skipped": skipped, "stored_articles": totals["articles"],
                "stories": totals["stories"], "partitions": report.partitions,
                "warmup_articles": report.warmup_articles, "joins": report.joins, "engine": args.engine,
@@ -112,3 +105,28 @@ def cmd_backfill(args: argparse.Namespace) -> int:
               f"({report.joins:,} joins across boundaries, {skipped:,} bad items skipped) in {total:.1f} s.",
               file=sys.stderr)
     return 0
+
+
+def _read(files: list[str], quiet: bool) -> tuple[list[Any], int]:
+    """The articles of the input files, and how many bad items were skipped (the first 50 are shown)."""
+    from ..ingest.sources import Problem, SourceError, read_source
+    from .main import PROG, UsageError
+
+    articles = []
+    skipped = shown = 0
+    for path in files:
+        try:
+            for item in read_source(path):
+                if isinstance(item, Problem):
+                    skipped += 1
+                    if not quiet and shown < 50:
+                        print(f"{PROG}: skipped {item}", file=sys.stderr)
+                        shown += 1
+                else:
+                    articles.append(item)
+        except SourceError as exc:
+            raise UsageError(str(exc)) from None
+    if not articles:
+        raise UsageError(f"no usable articles in {', '.join(files)}"
+                         + (f" ({skipped:,} bad items skipped)" if skipped else ""))
+    return articles, skipped

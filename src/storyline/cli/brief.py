@@ -55,13 +55,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def _open_store(db: str | None) -> Any:
     """The store ``--db`` names; a missing file is a usage error, not a new empty store."""
-    import os
-
     from ..store.open import open_store
-    from ..store.sqlite import default_path
-    from .main import UsageError
+    from .main import _existing_store
 
-    path = db or default_path()
-    if "://" not in path and not os.path.exists(path):
-        raise UsageError(f"{path}: no such store; run `storyline ingest FILE` or `storyline demo` first")
-    return open_store(path)
+    return open_store(_existing_store(db))

@@ -99,10 +99,13 @@ def _usage(message: str) -> Exception:
 
 
 def _db_path(db: str | None) -> str:
+    """The file an SQLite ``--db`` value names, or the URL of a server store."""
+    from ..store.open import sqlite_path
     from ..store.sqlite import default_path
 
-    path = db or default_path()
-    return path[len("sqlite:///"):] if path.startswith("sqlite:///") else path
+    target = db or default_path()
+    path = sqlite_path(target)
+    return target if path is None else path
 
 
 def _feed_store(db: str | None, create: bool):
@@ -383,6 +386,8 @@ def _settings(args: argparse.Namespace):
         settings = WatchSettings.load(args.config)
     except FileNotFoundError:
         raise _usage(f"{args.config}: no such configuration file") from None
+    except OSError as exc:
+        raise _usage(f"{args.config}: cannot read the configuration file ({exc.strerror or exc})") from None
     except (SettingsError, ValueError) as exc:
         raise _usage(f"configuration: {exc}") from None
     flags: dict[str, object] = {}
@@ -397,10 +402,13 @@ def _settings(args: argparse.Namespace):
     if args.per_host is not None:
         flags["per_host"] = args.per_host
     if args.timeout is not None:
-        if args.timeout <= 0:
+        if not 0 < args.timeout < float("inf"):  # nan and inf too: a fetch must end
             raise _usage("--timeout must be more than 0 seconds")
         flags["timeout"] = args.timeout
-    settings = settings.with_overrides(flags) if flags else settings
+    try:
+        settings = settings.with_overrides(flags) if flags else settings
+    except SettingsError as exc:  # e.g. --interval 0: one line, as for a bad setting in the file
+        raise _usage(f"{exc}") from None
     if settings.interval < 60:
         raise _usage("--interval must be at least 1m: be polite to the servers")
     return settings
@@ -414,12 +422,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from ..ingest.watch import Watcher
     from .main import _config
 
+    config = _config(args.config)  # first: it words a file that cannot be read or is not TOML
     settings = _settings(args)
     path = _db_path(args.db)
     if "://" not in path and not os.path.exists(path):
         raise _usage(f"{path}: no such store; add feeds with `storyline feeds add URL` or "
                      "`storyline feeds import FILE.opml` first")
-    engine = Engine(path, _config(args.config), batch_size=1000)
+    engine = Engine(path, config, batch_size=1000)
     try:
         db = getattr(engine.store, "db", None)
         if db is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 
@@ -28,26 +27,42 @@ class UsageError(Exception):
 
 
 def _duration(text: str) -> float:
-    """Seconds in ``30m``, ``24h``, ``7d``, ``2w`` (a bare number is hours)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 30m, 24h, 7d)")
-    unit = {"s": 1, "m": 60, "h": 3600, "": 3600, "d": 86400, "w": 604800}[m.group(2)]
-    return float(m.group(1)) * unit
+    """Seconds in ``30m``, ``24h``, ``7d``, ``2w`` (a bare number is hours); see ``config.parse_duration``."""
+    from ..config import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(text: str) -> int:
+    """A count of 1 or more; beyond what SQLite can hold it is capped there (a limit that large means all)."""
+    from ..config import MAX_INT
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return min(value, MAX_INT)
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free port), checked before the server starts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: ports go from 0 to 65535")
     return value
 
 
 def _db_help() -> str:
-    return "the store: an SQLite file or a postgresql:// URL (default: $STORYLINE_DB, else ./storyline.db)"
+    return ("the store: an SQLite file (PATH, or sqlite:///PATH: three slashes for a relative path, four for "
+            "an absolute one) or a postgresql:// URL (default: $STORYLINE_DB, else ./storyline.db)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the built-in demo news and show the top stories",
                        description="Load a demo corpus shipped with storyline (invented news) into a store "
                                    "and print the top stories.")
-    p.add_argument("--db", default=None, help="SQLite file for the demo (default: ./storyline-demo.db)")
+    p.add_argument("--db", default=None, help="SQLite file for the demo (default: ./storyline-demo.db); a store "
+                                              "that holds other news is refused")
     p.add_argument("--limit", type=_positive, default=8, metavar="N", help="stories to show (default 8)")
 
     p = sub.add_parser("serve", help="the web page, JSON API and Atom feeds of a store",
@@ -119,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "is set.")
     p.add_argument("--db", help=_db_help())
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--port", type=_port, default=8080, help="port, 0 to 65535 (default 8080)")
     p.add_argument("--demo", action="store_true", help="load the built-in demo news first (into ./storyline-demo.db "
                                                        "unless --db is given), then serve it")
     p.add_argument("--no-warm", action="store_true", help="describe stories only when a page shows them "
@@ -158,6 +174,10 @@ def _load_config(path: str | None):
         return Config.load(path)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder, not a configuration file") from None
+    except OSError as exc:  # unreadable: permissions, a broken disk
+        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise UsageError(f"configuration: {exc}") from None
 
@@ -227,12 +247,29 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
 
 
 def _existing_store(db: str | None) -> str:
+    """The store ``--db`` names, refused when it is an SQLite file that is not there (reading never
+    creates an empty store)."""
+    from ..store.open import sqlite_path
     from ..store.sqlite import default_path
 
-    path = db or default_path()
-    if "://" not in path and not os.path.exists(path):
-        raise UsageError(f"{path}: no such store; run `storyline ingest FILE` or `storyline demo` first")
-    return path
+    target = db or default_path()
+    path = sqlite_path(target)
+    if path is not None and not os.path.exists(path):
+        raise UsageError(f"{target}: no such store; run `storyline ingest FILE` or `storyline demo` first")
+    return target
+
+
+def _check_writable(path: str, flag: str) -> None:
+    """Refuse an output file that could not be written, before the work whose results it is to hold."""
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path}: is a folder; name a file to write")
+    if not os.path.exists(folder):
+        raise UsageError(f"{flag} {path}: folder {folder} does not exist")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{flag} {path}: {folder} is not a folder")
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: cannot write there (permission denied)")
 
 
 def _open_reader(db: str | None):
@@ -284,10 +321,12 @@ def _print_ranked(as_json: bool, items: Sequence, to_json, to_lines, empty: str)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from ..config import MAX_INT
     from .render import story_json, story_page
 
     with _open_reader(args.db) as reader:
-        story = reader.story(args.story)
+        # An id SQLite cannot hold names no story (asking would be an OverflowError).
+        story = reader.story(args.story) if -MAX_INT - 1 <= args.story <= MAX_INT else None
     if story is None:
         raise UsageError(f"no story {args.story}; `storyline stories` lists them")
     if args.json:
@@ -342,11 +381,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..evaluate.run import EvalError, evaluate
     from .progress import Progress
 
+    config = _config(args.config, args)
+    if args.predictions:
+        _check_writable(args.predictions, "--predictions")  # now, not after the clustering
     progress = Progress("eval")
     try:
-        result = evaluate(args.file, _config(args.config, args), args.predictions, progress.update)
+        result = evaluate(args.file, config, args.predictions, progress.update)
     except EvalError as exc:
         raise UsageError(str(exc)) from None
+    except UnicodeDecodeError:  # read before any clustering, so nothing is lost
+        raise UsageError(f"{args.file}: not UTF-8 text; save it as UTF-8 (or `storyline ingest` it, which "
+                         "replaces undecodable bytes)") from None
+    except OSError as exc:  # the predictions file, written at the end (checked, but a disk can fill)
+        if not args.predictions:
+            raise
+        raise UsageError(f"{args.predictions}: cannot write ({exc.strerror or exc})") from None
     finally:
         progress.close()
     for problem in result["problems"]:  # type: ignore[attr-defined]
@@ -370,6 +419,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = args.db or "storyline-demo.db"
     resource = files("storyline") / "data" / "demo.jsonl"
     with as_file(resource) as path:
+        _refuse_other_news(db, str(path))
         ns = argparse.Namespace(files=[str(path)], json=False, quiet=True, config=None, db=db)
         cmd_ingest(ns, db=db, quiet=True)
     with _open_reader(db) as reader:
@@ -393,6 +443,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_other_news(db: str, corpus: str) -> None:
+    """Refuse a store that holds articles other than the demo's: invented news must not mix with real news.
+
+    A new store, or one holding only the demo (a second ``storyline demo``), is fine.
+    """
+    from ..store.open import open_store, redact, sqlite_path
+
+    path = sqlite_path(db)
+    if path is not None and not os.path.exists(path):
+        return
+    with open(corpus, encoding="utf-8") as handle:
+        demo_ids = [json.loads(line)["id"] for line in handle if line.strip()]
+    store = open_store(db)
+    try:
+        stored = store.counts()["articles"]
+        other = stored - sum(store.article(i) is not None for i in demo_ids) if stored else 0
+    finally:
+        store.close()
+    if other:
+        fresh = "demo-news.db" if os.path.basename(path or "") == "storyline-demo.db" else "storyline-demo.db"
+        raise UsageError(f"{redact(db)} already holds {other:,} articles that are not the demo's, and the demo "
+                         f"would add invented news to them; give the demo a store of its own: "
+                         f"`storyline demo --db {fresh}`")
+
+
 COMMANDS = {"ingest": cmd_ingest, "stories": cmd_stories, "show": cmd_show, "why": cmd_why,
             "eval": cmd_eval, "demo": cmd_demo, "feeds": cmd_feeds, "watch": cmd_watch,
             "serve": cmd_serve, "brief": cmd_brief, "watchlist": cmd_watchlist, "alerts": cmd_alerts,
@@ -409,6 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..text.embeddings import EmbeddingError
 
     try:
+        if getattr(args, "db", None) is not None:
+            from ..store.open import sqlite_path
+
+            sqlite_path(args.db)  # an empty path is refused here, before any work
         return COMMANDS[args.command](args)
     except (UsageError, StoreError, EmbeddingError) as exc:  # a model that is not there: what to install
         print(f"{PROG}: error: {exc}", file=sys.stderr)

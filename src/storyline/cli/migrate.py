@@ -70,6 +70,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _sqlite_path(target: str) -> str | None:
-    if target.startswith("sqlite:///"):
-        return target[len("sqlite:///"):]
-    return None if "://" in target else target
+    """The SQLite file a store value names (``None`` for a server); an empty path is refused there."""
+    from ..store.open import sqlite_path
+
+    return sqlite_path(target)

@@ -21,6 +21,17 @@ MIN_SIMILARITY = 0.2
 _PER_STORY = 8
 
 
+def _articles_for(limit: int) -> int:
+    """Articles to ask the store for, to show ``limit`` stories; never more than SQLite's integers hold.
+
+    >>> _articles_for(10), _articles_for(2**63 - 1) == 2**63 - 1
+    (80, True)
+    """
+    from ..config import MAX_INT
+
+    return min(limit * _PER_STORY, MAX_INT)
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """One story found: its id, the best matching article and its score (a similarity for
@@ -112,7 +123,7 @@ def _by_words(store, query: str, limit: int) -> list[Match]:
     if backlog >= _BACKLOG_NOTICE:  # about 2 s per 100,000 articles, once
         print(f"storyline: indexing {backlog:,} articles for search (once; later searches start at once)",
               file=sys.stderr, flush=True)
-    hits = store.search(query, limit=limit * _PER_STORY)
+    hits = store.search(query, limit=_articles_for(limit))
     if not hits:
         return []
     seqs = [seq for seq, _, _ in hits]
@@ -131,7 +142,7 @@ def _by_meaning(store, model: str, query: str, limit: int, floor: float) -> list
         vector = embedder.encode([query])[0]
     except EmbeddingError as exc:
         raise UsageError(str(exc)) from None
-    found = store.nearest(vector, k=limit * _PER_STORY)
+    found = store.nearest(vector, k=_articles_for(limit))
     if not found:
         raise UsageError(f"{store.path}: no article here has a meaning vector (they were ingested with "
                          f"--no-embeddings or STORYLINE_EMBEDDINGS=none, or by another embedding model); "

@@ -12,7 +12,7 @@ import os
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a store (``--demo``: load the built-in demo news first, then serve it)."""
-    from ..store.open import is_postgres_url
+    from ..store.open import is_postgres_url, sqlite_path
     from ..store.sqlite import default_path
     from .main import UsageError
 
@@ -23,13 +23,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db = db or "storyline-demo.db"
         cmd_demo(argparse.Namespace(db=db, limit=3))
     db = db or default_path()
-    if db.startswith("sqlite:///"):
-        db = db[len("sqlite:///"):]
+    path = sqlite_path(db)  # an empty sqlite:/// is refused here
     if is_postgres_url(db):
         pass  # the server is asked when the store opens (a dead one is one line there)
-    elif "://" in db:
+    elif path is None:
         raise UsageError(f"{db}: serve works on an SQLite file or a postgresql:// URL")
-    elif not os.path.exists(db):
+    else:
+        db = path
+    if path is not None and not os.path.exists(path):
         raise UsageError(f"{db}: no such store; run `storyline ingest FILE` or `storyline serve --demo` first")
     try:
         from ..serve.server import run

@@ -69,13 +69,36 @@ class DecisionModel:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> "DecisionModel":
-        """Read a model written by :meth:`to_json` (the shipped one by default)."""
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
+        """Read a model written by :meth:`to_json` (the shipped one by default).
+
+        Any file that is not such a model raises ``ValueError`` naming the file: it is named by a
+        user's setting (``decision = "model.json"``), so what is wrong with it must be said plainly.
+
+        >>> DecisionModel.load("no-such-model.json")
+        Traceback (most recent call last):
+        ...
+        ValueError: no-such-model.json: cannot read the decision model (No such file or directory)
+        """
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the decision model ({exc.strerror or exc})") from None
+        except ValueError as exc:  # not UTF-8, or not JSON
+            raise ValueError(f"{path}: not a decision model (not JSON: {exc})") from None
+        try:
+            features = tuple(data["features"])
+            weights = [float(w) for w in data["weights"]]
+            bias = float(data["bias"])
+            trained_on = tuple(str(name) for name in data.get("trained_on", ()))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValueError(f"{path}: not a decision model (it needs 'features', 'weights' and 'bias', "
+                             "as bench/train_decision.py writes them)") from None
+        if features != FEATURES:
             raise ValueError(f"{path}: the model was trained on other features; retrain it "
                              "(python bench/train_decision.py)")
-        return cls(tuple(data["features"]), [float(w) for w in data["weights"]], float(data["bias"]),
-                   tuple(data.get("trained_on", ())))
+        if len(weights) != len(features) or not all(map(math.isfinite, [*weights, bias])):
+            raise ValueError(f"{path}: not a decision model (one finite weight per feature is needed)")
+        return cls(features, weights, bias, trained_on)
 
     def to_json(self, **extra: object) -> str:
         """The model as JSON (weights rounded to 6 places, so the file diffs and reproduces cleanly)."""

@@ -7,12 +7,12 @@ A made brief is kept until an article arrives or the mark moves, so reloading or
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..config import parse_duration
 from ..store.base import Store
 from ..stories.brief import Brief, BriefError, build_brief, read_mark
 from ..stories.vocabulary import stored_vectorizer
@@ -37,10 +37,13 @@ class BriefRequest:
 
 
 def parse_since(text: str | None) -> tuple[float | None, bool]:
-    """``since`` as the CLI reads it (``30m``, ``24h``, ``7d``, ``2w``; a bare number is hours), or ``last``.
+    """``since`` as the CLI reads it (:func:`storyline.config.parse_duration`: ``30m``, ``24h``, ``7d``,
+    ``2w``, a bare number is hours, an age beyond 1,000 years is everything), or ``last``.
 
     >>> parse_since("24h"), parse_since("last"), parse_since(None), parse_since("1.5d")
     ((86400.0, False), (None, True), (86400.0, False), (129600.0, False))
+    >>> parse_since("99999999999d")[0] / (365.25 * 86400)  # years: everything, as for `stories --since`
+    1000.0
     >>> parse_since("soon")
     Traceback (most recent call last):
     ...
@@ -49,11 +52,13 @@ def parse_since(text: str | None) -> tuple[float | None, bool]:
     text = (text or "24h").strip().lower()
     if text == "last":
         return None, True
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", text)
-    if not m or float(m.group(1)) <= 0:
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise BadQuery("since: a duration such as 6h, 24h, 3d or 2w, or 'last'")
-    unit = {"s": 1, "m": 60, "h": 3600, "": 3600, "d": 86400, "w": 604800}[m.group(2)]
-    return float(m.group(1)) * unit, False
+    return seconds, False
 
 
 def request(since: str | None, topic: str | None, limit: int = 10) -> BriefRequest:

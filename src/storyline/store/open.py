@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from .base import Store
@@ -11,8 +12,8 @@ from .errors import StoreError
 def open_store(target: str | None = None) -> Store:
     """The store a ``--db`` value names; default ``$STORYLINE_DB``, else ``./storyline.db``.
 
-    A path or ``sqlite:///path`` opens an SQLite file; ``postgresql://...`` (or ``postgres://``) a
-    PostgreSQL database (with the ``postgres`` extra installed).
+    A path or ``sqlite:///path`` opens an SQLite file (see :func:`sqlite_path`); ``postgresql://...``
+    (or ``postgres://``) a PostgreSQL database (with the ``postgres`` extra installed).
 
     >>> store = open_store("sqlite:///:memory:")
     >>> type(store).__name__, store.counts()
@@ -25,13 +26,50 @@ def open_store(target: str | None = None) -> Store:
         from .postgres import PostgresStore  # only then: a large module, and its driver
 
         return PostgresStore(target)
-    if target.startswith("sqlite:///"):
-        return SQLiteStore(target[len("sqlite:///"):])
-    if "://" in target:
+    path = sqlite_path(target)
+    if path is None:
         scheme = target.split("://", 1)[0]
         raise StoreError(f"{target}: unknown store backend {scheme!r} (use a file path, sqlite:///PATH "
                          f"or postgresql://...)")
-    return SQLiteStore(target)
+    folder = os.path.dirname(path) or "."
+    if target.startswith("sqlite:///") and not os.path.isabs(path) and not os.path.isdir(folder) \
+            and os.path.isdir(os.path.dirname("/" + path)):  # sqlite:///tmp/x.db, meant as /tmp/x.db
+        raise StoreError(f"{target}: names {path} in the working folder, and its folder does not exist; "
+                         f"for /{path} write sqlite:////{path} (four slashes)")
+    return SQLiteStore(path)
+
+
+def sqlite_path(target: str) -> str | None:
+    """The file an SQLite ``--db`` value names, or ``None`` for another backend's URL.
+
+    A plain path is itself. ``sqlite:///PATH`` follows SQLAlchemy's convention: three slashes and a
+    relative path (``sqlite:///news.db`` is ``news.db`` in the working folder), four slashes for an
+    absolute one (``sqlite:////srv/news.db``). An empty path is refused: SQLite would quietly open a
+    temporary database, and everything written to it would be lost.
+
+    >>> sqlite_path("news.db"), sqlite_path("sqlite:///news.db"), sqlite_path("sqlite:////srv/news.db")
+    ('news.db', 'news.db', '/srv/news.db')
+    >>> sqlite_path("postgresql://db/news") is None
+    True
+    >>> sqlite_path("sqlite:///")
+    Traceback (most recent call last):
+    ...
+    storyline.store.errors.StoreError: sqlite:///: no file named; write sqlite:///news.db (relative) or sqlite:////srv/news.db (absolute)
+    """
+    if target.startswith("sqlite:"):
+        if not target.startswith("sqlite:///"):
+            raise StoreError(f"{target}: an SQLite URL is sqlite:///PATH (three slashes, then a relative path; "
+                             "four for an absolute one)")
+        path = target[len("sqlite:///"):]
+        if not path.strip():
+            raise StoreError(f"{target}: no file named; write sqlite:///news.db (relative) or "
+                             "sqlite:////srv/news.db (absolute)")
+        return path
+    if is_postgres_url(target) or "://" in target:
+        return None
+    if not target.strip():
+        raise StoreError("the store's path is empty; name an SQLite file (e.g. --db news.db)")
+    return target
 
 
 def is_postgres_url(target: str) -> bool:

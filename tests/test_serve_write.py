@@ -95,6 +95,42 @@ def test_malformed_requests_lose_nothing(server):
     assert count(server.db) == before
 
 
+def test_impossible_dates_broken_links_and_surrogates_are_per_item_errors_not_500s(server):
+    """What crashed intake or poisoned the store: each bad item is a 422 naming its field; the good
+    items of the batch, and every page of the store afterwards, still work."""
+    before = count(server.db)
+    deep = "[" * 900 + "]" * 900  # within what JSON parsing allows, but no text
+    body = ('[{"id": "fine-1", "title": "Selva River ferry resumes", "published": "2026-11-22T20:00:00Z"},'
+            ' {"id": "inf", "title": "x", "published": Infinity},'
+            ' {"id": "nan", "title": "x", "published": NaN},'
+            ' {"id": "year-1", "title": "x", "published": "0001-01-01T00:00:00+05:00"},'
+            ' {"id": "year-9999", "title": "x", "published": "9999-12-31T23:59:59-05:00"},'
+            ' {"id": "huge", "title": "x", "published": 1e300},'
+            ' {"id": "ipv6", "title": "x", "url": "http://[::1"},'
+            ' {"id": "port", "title": "x", "url": "http://news.example:99999/a"},'
+            ' {"id": "deep", "title": %s},'
+            ' {"id": "sur\\ud800", "title": "Selva \\ud800 River bridge reopens", "source": "Wire \\udfff"}]' % deep)
+    r = server.post("/api/articles", content=body.encode(), headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    result = r.json()
+    assert [a["index"] for a in result["accepted"]] == [0, 9]
+    rejected = {x["index"]: (x["field"], x["reason"]) for x in result["rejected"]}
+    assert {i: f for i, (f, _) in rejected.items()} == {1: "published", 2: "published", 3: "published",
+                                                       4: "published", 5: "published", 6: "url", 7: "url",
+                                                       8: "title"}
+    assert all(reason.startswith("out of range") for i, (_, reason) in rejected.items() if i <= 5)
+    assert rejected[6][1] == "not a valid URL: 'http://[::1'"
+    assert count(server.db) == before + 2
+    kept = result["accepted"][1]["id"]
+    assert kept == "sur\ufffd"
+    art = server.get(f"/api/articles/{kept}")
+    assert art.status_code == 200 and art.json()["title"] == "Selva \ufffd River bridge reopens"
+    assert art.json()["source"] == "Wire \ufffd"
+    for path in ("/api/stories", "/api/stories?sort=latest", f"/api/stories/{result['accepted'][0]['story']}",
+                 "/", "/?sort=latest"):
+        assert server.get(path).status_code == 200, path
+
+
 def csrf_form(server) -> tuple[str, str]:
     page = server.get("/add")
     assert page.status_code == 200

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .cluster.duplicates import NearDuplicates, text_key
 from .cluster.online import Decision, OnlineClusterer
 from .config import Config
-from .ingest.records import canonical_url
+from .ingest.records import canonical_url, published_ok
 from .model import Article, Assignment, Story
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -214,6 +214,11 @@ class Engine:
         ``meaning`` is the article's embedding when the caller computed it already (:meth:`add_many`
         embeds in batches, which is several times faster than one by one).
         """
+        if article.published is not None and not published_ok(article.published):
+            # Checked here too for articles built in Python, not read by storyline.ingest: one
+            # impossible date (NaN, year 1 or 10000) would break every later view of the store.
+            raise ValueError(f"article {article.id!r}: published must be Unix seconds from 1900 through 2200, "
+                             f"not {article.published!r}")
         if self._writing and self.store.contended():  # another process waits: write, and take turns
             self.flush()
         if not self._writing:

@@ -4,7 +4,10 @@ feedparser reads broken XML, wrong or missing encodings and relative links (reso
 the document came from); on top of that this module:
 
 * strips HTML from titles and texts (through :func:`~storyline.ingest.records.to_article`);
-* dates an entry without a date at the fetch time, and clamps a date in the future to the fetch time;
+* dates an entry without a date at the fetch time, and clamps a date in the future to the fetch time
+  (a date no article can have, such as year 1, counts as no date: :func:`entry_time`);
+* keeps an entry whose link is broken (``http://[::1``, a port of ``99999``), without the link, and
+  says so in :attr:`ParsedFeed.warning`: the feed is not the reader's to fix (:func:`entry_link`);
 * gives each entry an id that is stable across fetches and unique across feeds: from a GUID that is
   a URL, else the feed URL plus the GUID (GUIDs like ``1``, ``2``... repeat between feeds), else the
   link, else the text. A GUID used twice in one document for different entries is not trusted: those
@@ -25,11 +28,13 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..model import Article
-from .records import BadRecord, derived_id, strip_html, to_article
+from .records import BadRecord, clean_text, derived_id, published_ok, strip_html, to_article, valid_url
 
 #: Entries read from one document at most (a feed of 50,000 entries is an archive, not a feed).
 MAX_ENTRIES = 2000
@@ -81,15 +86,82 @@ def _bozo_reason(exc: object) -> str:
     return text[:200]
 
 
-def _entry_time(entry: dict) -> float | None:
+def entry_time(entry: Mapping[str, Any]) -> float | None:
+    """Unix seconds of a feedparser entry's date (published, else updated, else created), or ``None``
+    when it has none that an article can have: feedparser passes on year 1 or 9999 as written, and a
+    year-1 date with a positive UTC offset falls in year 0, which no ``datetime`` can hold.
+
+    >>> import time
+    >>> entry_time({"updated_parsed": time.struct_time((0, 12, 31, 12, 0, 0, 6, 366, 0))}) is None
+    True
+    >>> entry_time({"published_parsed": time.struct_time((1, 1, 1, 0, 0, 0, 0, 1, 0)),
+    ...             "updated_parsed": time.struct_time((2026, 11, 20, 7, 42, 0, 4, 324, 0))})
+    1795160520.0
+    """
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
             try:
-                return float(calendar.timegm(value))
+                seconds = float(calendar.timegm(value))
             except (TypeError, ValueError, OverflowError):
                 continue
+            if published_ok(seconds):
+                return seconds
     return None
+
+
+def entry_link(entry: Mapping[str, Any], base: str | None = None) -> tuple[str | None, str | None]:
+    """An entry's link (made absolute against ``base``, the document's URL, when there is one), and the
+    link as written when it had to be dropped because it does not parse: a broken link costs the link,
+    not the entry. Links that are not http(s) are left to :func:`~storyline.ingest.records.to_article`.
+
+    >>> entry_link({"link": "/news/1"}, "https://harbor.example/rss")
+    ('https://harbor.example/news/1', None)
+    >>> entry_link({"link": "http://[::1"}, "https://harbor.example/rss")
+    (None, 'http://[::1')
+    """
+    link = entry.get("link")
+    if not isinstance(link, str) or not link.strip():
+        return None, None
+    link = clean_text(link.strip())
+    try:
+        absolute = urljoin(base, link) if base else link
+    except ValueError:  # urljoin parses the link: an unclosed [ of an IPv6 host, for one
+        return None, link
+    if re.match(r"^https?://", absolute, re.IGNORECASE) and not valid_url(absolute):
+        return None, link
+    return absolute, None
+
+
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
+
+
+def _char_ref(m: re.Match[bytes]) -> bytes:
+    digits = m.group(1) or m.group(2)
+    if len(digits.lstrip(b"0")) <= 7:
+        number = int(digits, 16 if m.group(1) else 10)
+        if not 0xD800 <= number <= 0xDFFF and number <= 0x10FFFF:
+            return m.group(0)
+    return b"&#xFFFD"
+
+
+def parse_document(data: bytes, **options: Any) -> Any:
+    """feedparser's reading of ``data`` (``options`` are passed on), or :class:`FeedParseError`.
+
+    A numeric character reference to no character (``&#xD800;``, a lone surrogate; ``&#x110000;``) is
+    read as U+FFFD: feedparser's fallback parser, used for any malformed document, crashes on those
+    (``UnicodeEncodeError``, ``ValueError``), and any other crash of the parser on one document is a
+    :class:`FeedParseError` too, so that it never stops the reading of other documents.
+    """
+    import feedparser  # imported here: only feeds need it, and it is slow to import
+
+    if b"&#" in data:
+        data = _CHAR_REF.sub(_char_ref, data)
+    try:
+        return feedparser.parse(data, **options)
+    except Exception as exc:  # noqa: BLE001 - a parser bug, on one document only
+        raise FeedParseError(f"not a readable RSS or Atom feed (the parser failed: "
+                             f"{type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def _guid_id(feed_url: str, guid: str) -> str:
@@ -106,8 +178,6 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     outlet when the feed has no title. Dates more than ``future_tolerance`` seconds ahead of the fetch
     are clamped to the fetch time.
     """
-    import feedparser  # imported here: only feeds need it, and it is slow to import
-
     if not data.strip():
         raise FeedParseError("an empty answer, not a feed")
     headers = {"content-location": url}
@@ -115,7 +185,7 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
         headers["content-type"] = content_type
     # HTML in entries is stripped to plain text later, so feedparser need not sanitise it or resolve
     # the links inside it (links of entries themselves are still resolved): a third less parse time.
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    parsed = parse_document(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     entries = parsed.entries
     if not entries:
         head = data[:2048].lstrip().lower()
@@ -145,13 +215,12 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     articles: list[Article] = []
     problems: list[str] = []
     seen: dict[str, tuple[str, str]] = {}
+    broken: list[str] = []  # links dropped from entries that were kept
     for number, entry in enumerate(entries[:MAX_ENTRIES], start=1):
-        link = entry.get("link")
-        if isinstance(link, str) and link.strip():
-            link = urljoin(url, link.strip())
-        else:
-            link = None
-        published = _entry_time(entry)
+        link, dropped = entry_link(entry, url)
+        if dropped is not None:
+            broken.append(dropped)
+        published = entry_time(entry)
         if published is None or published > fetched_at + future_tolerance:
             published = fetched_at
         content = entry.get("content") or []
@@ -183,4 +252,8 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
         seen[article_id] = fingerprint
         articles.append(Article(id=article_id, title=article.title, text=article.text, url=article.url,
                                 published=article.published, source=article.source, lang=article.lang))
+    if broken:
+        note = (f"{len(broken)} {'entry' if len(broken) == 1 else 'entries'} kept without a link that is "
+                f"not a valid URL ({broken[0][:100]!r}{', ...' if len(broken) > 1 else ''})")
+        warning = f"{warning}; {note}" if warning else note
     return ParsedFeed(title, site, articles, len(entries), problems, ttl, warning)

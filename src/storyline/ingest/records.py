@@ -3,12 +3,17 @@
 Field names vary between tools, so the usual aliases are accepted; HTML is stripped; dates in ISO
 8601, RFC 822 or Unix seconds are understood; a missing id is derived from the canonical URL, else from
 the text, so the same article read twice gets the same id.
+
+What no later stage could store or show is refused (or repaired) here, once, for every input: a date
+outside 1900-2200 or not finite, a link that does not parse, a value nested where text belongs; lone
+UTF-16 surrogates and NUL characters (which no database accepts) are replaced in every text field.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import numbers
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -43,13 +48,44 @@ _MESSY = ("  ", "\t", "\r", "\xa0", " \n", "\n ", "\f", "\v", "\u2028", "\u2029"
 MAX_TITLE = 1_000
 MAX_TEXT = 200_000
 
+#: Publication dates are accepted from 1900-01-01T00:00Z up to, not including, 2201-01-01T00:00Z
+#: (Unix seconds). Anything else is a mistake (a year-1 or year-9999 placeholder, milliseconds read as
+#: seconds, an overflow), and these bounds are well inside what ``datetime.fromtimestamp``,
+#: ``utcfromtimestamp`` and ``isoformat`` handle at any UTC offset, so every later stage can show them.
+EARLIEST_PUBLISHED = -2_208_988_800.0
+LATEST_PUBLISHED = 7_289_654_400.0
+
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+(?:[/?#]|$)", re.IGNORECASE)
+
+
+def clean_text(value: str) -> str:
+    """``value`` with nothing an encoder or a database refuses: a lone surrogate (half of a UTF-16 pair,
+    as ``"\\ud800"`` in JSON gives), which UTF-8 cannot encode, becomes U+FFFD; a NUL character, which
+    PostgreSQL refuses and C strings end at, is dropped.
+
+    >>> clean_text("a\\ud800b\\x00c") == "a\\ufffdbc"
+    True
+    """
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if value.isascii():  # the common case, at no cost: no surrogate possible
+        return value
+    try:
+        value.encode("utf-8")  # in C: several times faster than a regular expression looking for them
+    except UnicodeEncodeError:
+        # Through UTF-16: a pair split in two code units is joined again, a lone half is replaced.
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
 
 def strip_html(value: str) -> str:
-    """Plain text from a fragment of HTML (tags dropped, entities decoded, spacing tidied).
+    """Plain text from a fragment of HTML (tags dropped, entities decoded, spacing tidied, and
+    :func:`clean_text` applied).
 
     >>> strip_html("<p>Troops <b>move</b> &amp; wait</p><script>alert(1)</script>")
     'Troops move & wait'
     """
+    value = clean_text(value)
     if "<" in value:
         value = _DROP_BLOCKS.sub(" ", value)
         value = _BREAKS.sub("\n", value)
@@ -82,23 +118,85 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def valid_url(url: str) -> bool:
+    """Whether ``url`` parses as a URL with a host (and a port, if any, from 0 to 65535).
+
+    >>> valid_url("https://news.example:8443/a"), valid_url("http://[::1"), valid_url("http://a.example:99999/")
+    (True, False, False)
+    """
+    if _PLAIN_URL.match(url):
+        return True  # a plain host and no port: nothing urlsplit could object to (and it is slow)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
+def published_ok(seconds: object) -> bool:
+    """Whether ``seconds`` can be a publication date: Unix seconds from 1900 through 2200
+    (:data:`EARLIEST_PUBLISHED`, :data:`LATEST_PUBLISHED`), so not NaN nor infinite either.
+
+    >>> published_ok(1795160520.0), published_ok(float("nan")), published_ok(-62135596800.0)
+    (True, False, False)
+    """
+    if type(seconds) is not float and (isinstance(seconds, bool) or not isinstance(seconds, numbers.Real)):
+        return False
+    return EARLIEST_PUBLISHED <= seconds < LATEST_PUBLISHED  # type: ignore[operator]  # False for NaN
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message: one short line, whatever it is (a long text, a nested list, a huge number)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:80] + "…")  # repr escapes newlines, surrogates
+    if isinstance(value, float) or isinstance(value, int) and value.bit_length() <= 200:
+        return repr(value)
+    if isinstance(value, int):
+        return "a number of about {:,} digits".format(int(value.bit_length() * 0.30103))
+    return f"a {type(value).__name__}"
+
+
+def _out_of_range(value: object) -> BadRecord:
+    return BadRecord(f"published: out of range: {_shown(value)} (dates from 1900 through 2200 are accepted)")
+
+
+def _checked_time(seconds: float, value: object) -> float:
+    if not published_ok(seconds):
+        raise _out_of_range(value)
+    return seconds
+
+
+def _from_number(number: float | int, value: object) -> float:
+    try:
+        seconds = float(number)
+    except OverflowError:  # an integer beyond any float
+        raise _out_of_range(value) from None
+    return _checked_time(seconds / 1000.0 if seconds > 1e11 else seconds, value)  # milliseconds
+
+
 def parse_time(value: object) -> float | None:
     """Unix seconds (UTC) from ISO 8601, RFC 822 or a number; naive times are taken as UTC.
 
+    A date outside 1900-2200 (or NaN, or infinite) is refused: see :data:`EARLIEST_PUBLISHED`.
+
     >>> parse_time("2026-11-20T07:42:00Z"), parse_time("Fri, 20 Nov 2026 07:42:00 GMT")
     (1795160520.0, 1795160520.0)
+    >>> parse_time("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    storyline.ingest.records.BadRecord: published: out of range: '9999-12-31' (dates from 1900 through 2200 are accepted)
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-        return seconds / 1000.0 if seconds > 1e11 else seconds  # milliseconds
+        return _from_number(value, value)
     if not isinstance(value, str):
-        raise BadRecord(f"published: not a date: {value!r}")
+        raise BadRecord(f"published: not a date: {_shown(value)}")
     text = value.strip()
     try:
         if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
-            return parse_time(float(text))
+            return _from_number(float(text), value)
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
@@ -106,11 +204,14 @@ def parse_time(value: object) -> float | None:
             from email.utils import parsedate_to_datetime
 
             dt = parsedate_to_datetime(text)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        seconds = dt.timestamp()
+    except BadRecord:
+        raise
     except (ValueError, TypeError, IndexError, OverflowError):
-        raise BadRecord(f"published: not a date: {value!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
+        raise BadRecord(f"published: not a date: {_shown(value)}") from None
+    return _checked_time(seconds, value)
 
 
 def _pick(record: Mapping[str, object], field: str) -> object:
@@ -131,6 +232,15 @@ def _lower_keys(record: Mapping[str, object]) -> Mapping[str, object]:
     return out
 
 
+def _scalar(value: object) -> str | None:
+    """A text, a number or a boolean as text; ``None`` for anything else (a list, an object, ...)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) or isinstance(value, int) and value.bit_length() <= 10_000:
+        return str(value)
+    return None
+
+
 def _text(value: object, field: str) -> str:
     if value is None:
         return ""
@@ -138,11 +248,24 @@ def _text(value: object, field: str) -> str:
         return strip_html(value)
     if isinstance(value, Mapping):  # e.g. {"name": "..."} sources, {"value": "..."} contents
         value = value.get("name") or value.get("value") or value.get("title") or ""
-    if isinstance(value, list):
-        value = " ".join(str(v.get("value", "")) if isinstance(v, Mapping) else str(v) for v in value)
-    if not isinstance(value, (str, int, float)):
+    if isinstance(value, list):  # e.g. [{"value": "..."}, ...] contents, or a list of strings
+        parts = [_scalar(v.get("value") or "" if isinstance(v, Mapping) else v) for v in value]
+        if None in parts:  # nested deeper than that: not text (and str() of it could recurse too far)
+            raise BadRecord(f"{field}: expected text, got a list holding a "
+                            f"{type(value[parts.index(None)]).__name__}")
+        value = " ".join(parts)  # type: ignore[arg-type]
+    text = _scalar(value)
+    if text is None:
         raise BadRecord(f"{field}: expected text, got {type(value).__name__}")
-    return strip_html(str(value))
+    return strip_html(text)
+
+
+def _plain(value: object, field: str) -> str:
+    """An id, a link or a language tag as one clean string (no HTML to strip in those)."""
+    text = _scalar(value)
+    if text is None:
+        raise BadRecord(f"{field}: expected text, got {type(value).__name__}")
+    return clean_text(text).strip()
 
 
 def derived_id(url: str | None, title: str, text: str) -> str:
@@ -157,6 +280,12 @@ def derived_id(url: str | None, title: str, text: str) -> str:
 
 def to_article(record: Mapping[str, object]) -> Article:
     """An :class:`Article` from a loose record, or :class:`BadRecord` saying what is wrong.
+
+    A link that is not http(s) (``javascript:``, ``ftp:``) is dropped, the article kept. An http(s)
+    link that does not parse (``http://[::1``, a port of ``99999``) makes the record bad
+    (``url: not a valid URL``): records are their writer's to fix, and an article stored without its
+    link would get another id than the same article once its link is fixed. (Feed entries, which the
+    reader cannot fix, drop such a link before they get here: see :mod:`storyline.ingest.entries`.)
 
     >>> a = to_article({"headline": "<b>Quake</b> hits coast", "link": "https://x.example/q?utm_medium=rss",
     ...                 "date": "2026-11-20T07:42:00Z", "publisher": "Harbor Gazette"})
@@ -181,16 +310,18 @@ def to_article(record: Mapping[str, object]) -> Article:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     url_value = _pick(record, "url")
-    url = str(url_value).strip() if url_value is not None else None
+    url = (_plain(url_value, "url") or None) if url_value is not None else None
     if url and not re.match(r"^https?://", url, re.IGNORECASE):
         url = None  # only http(s) links are kept: anything else is unsafe to show or fetch
+    if url and not valid_url(url):
+        raise BadRecord(f"url: not a valid URL: {_shown(url)}")
     published = parse_time(_pick(record, "published"))
     source = _text(_pick(record, "source"), "source") or None
     if source is None and url:
         source = urlsplit(url).hostname
     lang_value = _pick(record, "lang")
-    lang = str(lang_value).strip().lower()[:16] if lang_value is not None else None
+    lang = _plain(lang_value, "lang").lower()[:16] if lang_value is not None else None
     raw_id = _pick(record, "id")
-    article_id = str(raw_id).strip() if raw_id is not None else derived_id(url, title, text)
+    article_id = _plain(raw_id, "id") if raw_id is not None else derived_id(url, title, text)
     return Article(id=article_id, title=title, text=text, url=url, published=published, source=source,
                    lang=lang)

@@ -1,7 +1,8 @@
 """Readers for each input format, and the dispatch from a path (or ``-`` for stdin) to a reader.
 
 Every reader yields articles and :class:`Problem` records in input order: a bad line or entry is
-reported with where it was and why, and reading goes on, so nothing good is lost.
+reported with where it was and why, and reading goes on, so nothing good is lost. An input that is
+not text at all (gzip, zip, other binary data) is refused as a whole with one :class:`SourceError`.
 """
 
 from __future__ import annotations
@@ -9,13 +10,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from ..model import Article
+from .entries import FeedParseError, entry_link, entry_time, parse_document
 from .records import BadRecord, to_article
+
+log = logging.getLogger("storyline.ingest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,23 +46,154 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonlines")
 CSV_SUFFIXES = (".csv", ".tsv")
 
 
-def read_jsonl(lines: Iterator[str], name: str) -> Iterator[Article | Problem]:
-    """Articles from JSON Lines; a JSON array on one line or over the whole input works too."""
+def read_jsonl(lines: Iterable[str], name: str) -> Iterator[Article | Problem]:
+    """Articles from JSON Lines: a record (an object) per line, or an array of records on a line.
+
+    A pretty-printed JSON document is read too, as one array of records (or one record, or several
+    documents one after another): that is what the input is when its first line is a lone ``[`` or
+    ``{``, or when its first two lines are both pieces of a value rather than values. Such a document
+    is held in memory at once (fine for a file of a few hundred MB; JSON Lines, read line by line, has
+    no limit) and read record by record: a record that is not valid JSON ends the reading there, with
+    one problem, and every record before it is kept.
+
+    >>> doc = '[\\n  {"title": "Port reopens"},\\n  {"title": "Ferry fares rise"}\\n]'
+    >>> [a.title for a in read_jsonl(doc.splitlines(), "news.json")]
+    ['Port reopens', 'Ferry fares rise']
+    """
+    lines = iter(lines)
+    head: list[str] = []  # lines read ahead to tell JSON Lines from one document
+    starts: list[str] = []
+    for line in lines:
+        head.append(line)
+        if line.strip():
+            starts.append(line.strip())
+            if len(starts) == 2:
+                break
+    if not _one_document(starts):
+        yield from _read_json_lines(chain(head, lines), name)
+        return
+    text = "\n".join(line.rstrip("\r\n") for line in chain(head, lines))
+    items = read_json_document(text, name)
+    first = next(items, None)
+    if isinstance(first, Problem) and first.reason.startswith("not valid JSON") and starts[0] not in ("[", "{"):
+        # Not one document after all, but JSON Lines whose first two lines are broken: read the rest.
+        yield from _read_json_lines(text.split("\n"), name)
+        return
+    if first is not None:
+        yield first
+        yield from items
+
+
+def _piece(line: str) -> bool:
+    """Whether a line is only a piece of a JSON value (``{``, ``"title": "x",``, ``{...},``).
+
+    A line that is a value is no piece, and neither is one too deep or with too long a number: that
+    is a bad value, not part of a bigger one.
+    """
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
+
+
+def _one_document(starts: list[str]) -> bool:
+    """Whether the first two non-blank lines of a JSON input begin one pretty-printed document."""
+    if not starts or starts[0][0] not in "[{":
+        return False
+    if starts[0] in ("[", "{"):
+        return True
+    # A broken first line with a good line after it is JSON Lines with a bad line, not a document.
+    return len(starts) == 2 and _piece(starts[1]) and _piece(starts[0])
+
+
+def _json_reason(exc: ValueError | RecursionError) -> str:
+    """Why a text is not valid JSON, in a few words (the line is said by the caller).
+
+    >>> try:
+    ...     json.loads('{"title": "unfinished')
+    ... except ValueError as exc:
+    ...     _json_reason(exc)
+    'Unterminated string starting at column 11'
+    """
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        # Some messages end in "at" ("Unterminated string starting at"): no second "at" then.
+        return f"{exc.msg}{'' if exc.msg.endswith(' at') else ' at'} column {exc.colno}"
+    if "digits" in str(exc):  # Python's guard against quadratic int parsing (sys.set_int_max_str_digits)
+        return f"a number longer than {sys.get_int_max_str_digits():,} digits"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _record(item: object, where: str) -> Article | Problem:
+    try:
+        return to_article(item)  # type: ignore[arg-type]  # to_article says when it is no object
+    except BadRecord as exc:
+        return Problem(where, str(exc))
+
+
+def _read_json_lines(lines: Iterable[str], name: str) -> Iterator[Article | Problem]:
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line:
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Problem(f"{name}:{number}", f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, too long a number, too deep
+            yield Problem(f"{name}:{number}", f"not valid JSON ({_json_reason(exc)})")
             continue
-        items = record if isinstance(record, list) else [record]
-        for item in items:
+        for item in record if isinstance(record, list) else [record]:
+            yield _record(item, f"{name}:{number}")
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def read_json_document(text: str, name: str) -> Iterator[Article | Problem]:
+    """Articles from one JSON document: an array of records, a record, or several of these in a row.
+
+    An array is read item by item, each with the line it starts on, so a bad record is a problem of
+    its own; a break in the JSON itself ends the reading (with one problem saying where).
+    """
+    decoder = json.JSONDecoder()
+    counted = [0, 1]  # a position in text, and its line: positions only grow, so lines are counted once
+
+    def where(pos: int) -> str:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return f"{name}:{counted[1]}"
+
+    def broken(pos: int, exc: ValueError | RecursionError) -> Problem:
+        line = f"{name}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else where(pos)
+        return Problem(line, f"not valid JSON ({_json_reason(exc)}); the rest of the document was skipped")
+
+    pos = _SPACE.match(text).end()  # type: ignore[union-attr]
+    while pos < len(text):
+        in_array = text[pos] == "["
+        if in_array:
+            pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        while not (in_array and text.startswith("]", pos)):
+            start = pos
             try:
-                yield to_article(item)
-            except BadRecord as exc:
-                yield Problem(f"{name}:{number}", str(exc))
+                item, pos = decoder.raw_decode(text, pos)
+            except (ValueError, RecursionError) as exc:
+                yield broken(start, exc)
+                return
+            yield _record(item, where(start))
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if not in_array:
+                break
+            if text.startswith(",", pos):
+                pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            elif not text.startswith("]", pos):
+                reason = "the array is not closed" if pos >= len(text) else "expected , or ] after an item"
+                yield Problem(where(pos), f"not valid JSON ({reason}); the rest of the document was skipped")
+                return
+        if in_array:
+            pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
 
 
 def read_csv(handle: io.TextIOBase, name: str, delimiter: str = ",") -> Iterator[Article | Problem]:
@@ -79,22 +218,33 @@ def read_csv(handle: io.TextIOBase, name: str, delimiter: str = ",") -> Iterator
 
 
 def read_feed(data: bytes, name: str) -> Iterator[Article | Problem]:
-    """Articles from an RSS or Atom document (parsed by feedparser, which tolerates broken XML)."""
-    import feedparser  # imported here: only feeds need it, and it is slow to import
+    """Articles from an RSS or Atom document (parsed by feedparser, which tolerates broken XML).
 
-    parsed = feedparser.parse(data)
+    Dates and links are read as ``storyline watch`` reads them (:func:`~storyline.ingest.entries.entry_time`,
+    :func:`~storyline.ingest.entries.entry_link`): an impossible date (year 1) counts as no date, and an
+    entry whose link does not parse is kept without it, which is logged as a warning (it is no skipped
+    item), on the ``storyline.ingest`` logger.
+    """
+    try:
+        parsed = parse_document(data)
+    except FeedParseError as exc:
+        raise SourceError(f"{name}: {exc}") from None
     if not parsed.entries:
         if parsed.get("bozo"):
             raise SourceError(f"{name}: not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
         return
     feed_title = parsed.feed.get("title")
     for number, entry in enumerate(parsed.entries, start=1):
+        link, dropped = entry_link(entry)
+        if dropped is not None:
+            log.warning("%s:entry %d: link %r is not a valid URL; the entry is kept without it",
+                        name, number, dropped[:100])
         record = {
             "id": entry.get("id") or None,
             "title": entry.get("title"),
             "text": (entry.get("content") or [{}])[0].get("value") or entry.get("summary"),
-            "url": entry.get("link"),
-            "published": _entry_time(entry),
+            "url": link,
+            "published": entry_time(entry),
             "source": (entry.get("source") or {}).get("title") or feed_title,
             "lang": entry.get("language") or parsed.feed.get("language"),
         }
@@ -104,21 +254,40 @@ def read_feed(data: bytes, name: str) -> Iterator[Article | Problem]:
             yield Problem(f"{name}:entry {number}", str(exc))
 
 
-def _entry_time(entry: dict) -> float | None:
-    import calendar
+#: First bytes of compressed files (bzip2's is followed by a block size digit, then 1AY&SY).
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"\xfd7zXZ\x00", "xz"),
+               (b"\x28\xb5\x2f\xfd", "zstd"), (b"BZh", "bzip2"))
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+HEAD_BYTES = 8192
 
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return float(calendar.timegm(value))
+
+def not_text(head: bytes) -> str | None:
+    """Why an input whose first bytes are ``head`` is not text, or ``None`` when it may be.
+
+    Without this, a gzip file would be read as CSV: dozens of baffling problems, one per "line".
+
+    >>> not_text(b"\\x1f\\x8b\\x08\\x00"), not_text(b'{"title": "x"}')
+    ('not a text file (gzip? decompress it first)', None)
+    """
+    for magic, kind in _COMPRESSED:
+        if head.startswith(magic) and (kind != "bzip2" or head[4:10] == b"1AY&SY"):
+            return f"not a text file ({kind}? decompress it first)"
+    if head.startswith(_UTF16_BOMS):
+        return None  # UTF-16 text (as some spreadsheets save it): its NULs are half characters
+    if b"\x00" in head:
+        return "not a text file (it holds NUL bytes: binary data, or compressed? decompress it first)"
     return None
 
 
+def _encoding(head: bytes) -> str:
+    return "utf-16" if head.startswith(_UTF16_BOMS) else "utf-8-sig"
+
+
 def _sniff(head: bytes) -> str:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<"):
+    text = head[:512].decode(_encoding(head), errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
         return "feed"
-    if text.startswith((b"{", b"[")):
+    if text.startswith(("{", "[")):
         return "jsonl"
     return "csv"
 
@@ -127,12 +296,14 @@ def read_source(path: str) -> Iterator[Article | Problem]:
     """Articles and problems from a file path, or from stdin when ``path`` is ``-``.
 
     The format comes from the suffix (.jsonl/.json, .csv/.tsv, .xml/.rss/.atom), else from the
-    first bytes.
+    first bytes. Text is UTF-8 (or UTF-16 with a byte-order mark); an input that is compressed or
+    binary is a :class:`SourceError`, so the other inputs of a command are still read.
     """
     if path == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
-        kind = _sniff(data[:512])
+        _check_text(data[:HEAD_BYTES], name)
+        kind = _sniff(data)
     else:
         p = Path(path)
         name = path
@@ -150,24 +321,40 @@ def read_source(path: str) -> Iterator[Article | Problem]:
             data = p.read_bytes()
         except OSError as exc:
             raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-        kind = kind or _sniff(data[:512])
+        _check_text(data[:HEAD_BYTES], name)
+        kind = kind or _sniff(data)
     if kind == "feed":
         yield from read_feed(data, name)
         return
-    text = data.decode("utf-8-sig", errors="replace")
+    # newline="": lines end at \n, \r or \r\n only, as in files (str.splitlines would also break a
+    # JSON line at a U+2028 inside a string, which JSON allows unescaped).
+    handle = io.StringIO(data.decode(_encoding(data), errors="replace"), newline="")
     if kind == "jsonl":
-        yield from read_jsonl(iter(text.splitlines()), name)
+        yield from read_jsonl(handle, name)
     else:
-        yield from read_csv(io.StringIO(text, newline=""), name)
+        yield from read_csv(handle, name)
+
+
+def _check_text(head: bytes, name: str) -> None:
+    reason = not_text(head)
+    if reason:
+        raise SourceError(f"{name}: {reason}")
 
 
 def _read_text_file(p: Path, name: str, kind: str, delimiter: str) -> Iterator[Article | Problem]:
     try:
-        handle = open(p, encoding="utf-8-sig", errors="replace", newline="")
+        raw: Any = open(p, "rb")
     except OSError as exc:
         raise SourceError(f"{name}: cannot read ({exc.strerror})") from None
-    with handle:
+    with raw:
+        try:
+            head = raw.peek(HEAD_BYTES)[:HEAD_BYTES]  # peek, not read and seek: a named pipe cannot seek
+        except OSError as exc:
+            raise SourceError(f"{name}: cannot read ({exc.strerror})") from None
+        _check_text(head, name)
+        # The wrapper is closed with ``raw``.
+        handle = io.TextIOWrapper(raw, encoding=_encoding(head), errors="replace", newline="")
         if kind == "jsonl":
-            yield from read_jsonl(iter(handle), name)
+            yield from read_jsonl(handle, name)
         else:
             yield from read_csv(handle, name, delimiter)

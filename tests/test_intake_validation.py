@@ -211,6 +211,21 @@ def test_json_too_deep_or_with_too_long_a_number_is_a_skipped_line(tmp_path, run
     assert titles(db) == ["Olsk choir sings", "Olsk choir tours"]
 
 
+def test_eval_skips_json_too_deep_or_with_too_long_a_number(tmp_path, run_cli):
+    src = tmp_path / "deep-labelled.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"title": "Olsk choir sings", "story": "a"}),
+        "[" * 100_000,
+        '{"title": "x", "story": "b", "n": ' + "1" * 5000 + "}",
+        json.dumps({"title": "Olsk choir tours", "story": "a"}),
+    ]) + "\n")
+    proc = run_cli("eval", src, "--no-embeddings", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{src}:2: not valid JSON (nested too deeply)" in proc.stderr
+    assert f"{src}:3: not valid JSON (a number longer than 4,300 digits)" in proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["articles"] == 2
+
+
 # -- 5. year-1 dates in feeds ---------------------------------------------------------------------
 
 ATOM_YEAR_ONE = b"""<?xml version="1.0" encoding="utf-8"?>

@@ -87,6 +87,8 @@ def test_malformed_requests_lose_nothing(server):
     before = count(server.db)
     r = server.post("/api/articles", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
     assert r.status_code == 422 and "not valid JSON" in r.json()["rejected"][0]["reason"]
+    r = server.post("/api/articles", content=b"[" * 100_000, headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["rejected"][0]["reason"] == "not valid JSON (nested too deeply)"
     # a form post or text/plain (what a cross-site page can send without asking) is refused
     r = server.post("/api/articles", content=b'{"title": "x"}', headers={**AUTH, "Content-Type": "text/plain"})
     assert r.status_code == 415

@@ -152,3 +152,37 @@ def test_a_version_1_store_is_migrated_with_its_articles_searchable(tmp_path):
     store = SQLiteStore(path)
     assert store.schema_version == len(MIGRATIONS) >= 2
     assert [seq for seq, _, _ in store.search("dockworkers")] == [1]
+
+
+def test_impossible_dates_an_older_version_stored_are_cleared_on_upgrade(tmp_path, run_cli):
+    import math
+    import sqlite3
+
+    from storyline import Article, Engine
+    from storyline.store.sqlite import MIGRATIONS, SQLiteStore
+
+    path = tmp_path / "poisoned.db"
+    with Engine(str(path)) as engine:
+        engine.add(Article(id="a", title="Harbour strike in Kessling", published=1_795_160_520.0))
+        engine.add(Article(id="b", title="Harbour strike in Kessling ends", published=1_795_170_520.0))
+        c = engine.add(Article(id="c", title="Glass museum opens in Orvanne", published=1_795_170_520.0))
+    # What versions before the intake's date checks could store (year 10000, infinity), as schema 4.
+    db = sqlite3.connect(path)
+    db.execute("UPDATE articles SET published = ? WHERE id = 'b'", (math.inf,))
+    db.execute("UPDATE stories SET last_seen = ? WHERE id != ?", (math.inf, c.story_id))
+    db.execute("UPDATE articles SET published = 253402300800.0 WHERE id = 'c'")
+    db.execute("UPDATE stories SET first_seen = 253402300800.0, last_seen = 253402300800.0 WHERE id = ?",
+               (c.story_id,))
+    db.execute("PRAGMA user_version = 4")
+    db.commit()
+    db.close()
+
+    store = SQLiteStore(path)
+    assert store.schema_version == len(MIGRATIONS) == 5
+    store.close()
+    rows = dict(sqlite3.connect(path).execute("SELECT id, published FROM articles").fetchall())
+    assert rows == {"a": 1_795_160_520.0, "b": None, "c": None}
+    spans = sqlite3.connect(path).execute("SELECT id, first_seen, last_seen FROM stories ORDER BY id").fetchall()
+    assert spans[0][1:] == (1_795_160_520.0, 1_795_160_520.0) and spans[-1] == (c.story_id, None, None)
+    listed = run_cli("stories", "--db", path, "--json")
+    assert listed.returncode == 0, listed.stderr

@@ -56,19 +56,27 @@ def test_a_new_store_is_versioned_and_reopens_with_its_data(store_target):
 
 
 def test_a_postgresql_store_of_schema_1_is_upgraded_in_place(pg_server):
-    """A store written before the "latest" index existed (schema version 1) gets it on open, data kept."""
+    """A store written before the "latest" index existed (schema version 1) gets it on open, data kept;
+    dates no article can have, which older versions stored, are cleared (step 3)."""
     target = pg_server.new_database()
     with Engine(target, Config(embeddings="none")) as engine:
-        engine.add(Article(id="a", title="Olsk fair opens"))
+        engine.add(Article(id="a", title="Olsk fair opens", published=1.0e9))
+        engine.add(Article(id="b", title="Glass museum opens in Orvanne", published=1.0e9))
     sql(target, "DROP INDEX stories_latest")
+    sql(target, "UPDATE articles SET published = 'NaN' WHERE id = 'b'")
+    sql(target, "UPDATE stories SET first_seen = 'NaN', last_seen = 'Infinity' WHERE id = "
+                "(SELECT story FROM articles WHERE id = 'b')")
     sql(target, "UPDATE storyline_schema SET version = 1")
     store = open_store(target)
     try:
-        assert store.schema_version == len(pg_store.MIGRATIONS) == 2
-        assert store.article("a").title == "Olsk fair opens"
+        assert store.schema_version == len(pg_store.MIGRATIONS) == 3
+        assert store.article("a").title == "Olsk fair opens" and store.article("a").published == 1.0e9
+        assert store.article("b").published is None
     finally:
         store.close()
     assert sql(target, "SELECT count(*) FROM pg_indexes WHERE indexname = 'stories_latest'") == [(1,)]
+    assert sql(target, "SELECT first_seen, last_seen FROM stories WHERE id = (SELECT story FROM articles "
+                       "WHERE id = 'b')") == [(None, None)]
 
 
 def test_the_latest_stories_are_read_in_index_order(store_target):

@@ -38,8 +38,10 @@ def read_labelled(path: str) -> tuple[list[Article], list[str], list[str]]:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{path}:{number}: not valid JSON ({exc.msg})")
+            except (ValueError, RecursionError) as exc:  # nested too deep, a number too long: the same
+                from ..ingest.sources import json_reason  # only now: it costs start-up time
+
+                problems.append(f"{path}:{number}: not valid JSON ({json_reason(exc)})")
                 continue
             label = record.get("story") if isinstance(record, dict) else None
             if label is None:

@@ -109,13 +109,13 @@ def _one_document(starts: list[str]) -> bool:
     return len(starts) == 2 and _piece(starts[1]) and _piece(starts[0])
 
 
-def _json_reason(exc: ValueError | RecursionError) -> str:
+def json_reason(exc: ValueError | RecursionError) -> str:
     """Why a text is not valid JSON, in a few words (the line is said by the caller).
 
     >>> try:
     ...     json.loads('{"title": "unfinished')
     ... except ValueError as exc:
-    ...     _json_reason(exc)
+    ...     json_reason(exc)
     'Unterminated string starting at column 11'
     """
     if isinstance(exc, RecursionError):
@@ -143,7 +143,7 @@ def _read_json_lines(lines: Iterable[str], name: str) -> Iterator[Article | Prob
         try:
             record = json.loads(line)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, too long a number, too deep
-            yield Problem(f"{name}:{number}", f"not valid JSON ({_json_reason(exc)})")
+            yield Problem(f"{name}:{number}", f"not valid JSON ({json_reason(exc)})")
             continue
         for item in record if isinstance(record, list) else [record]:
             yield _record(item, f"{name}:{number}")
@@ -168,7 +168,7 @@ def read_json_document(text: str, name: str) -> Iterator[Article | Problem]:
 
     def broken(pos: int, exc: ValueError | RecursionError) -> Problem:
         line = f"{name}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else where(pos)
-        return Problem(line, f"not valid JSON ({_json_reason(exc)}); the rest of the document was skipped")
+        return Problem(line, f"not valid JSON ({json_reason(exc)}); the rest of the document was skipped")
 
     pos = _SPACE.match(text).end()  # type: ignore[union-attr]
     while pos < len(text):

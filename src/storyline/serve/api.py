@@ -241,8 +241,10 @@ def router(state: ServerState) -> APIRouter:
             return JSONResponse({"error": f"body too large (at most {MAX_BODY // 1024 // 1024} MB)"}, 413)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return _rejected([], [{"index": 0, "field": None, "reason": f"not valid JSON: {exc}"}])
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; nesting too deep
+            from ..ingest.sources import json_reason
+
+            return _rejected([], [{"index": 0, "field": None, "reason": f"not valid JSON ({json_reason(exc)})"}])
         items = data if isinstance(data, list) else [data]
         if len(items) > MAX_BATCH:
             return JSONResponse({"error": f"too many items in one request (at most {MAX_BATCH})"}, 413)

@@ -128,6 +128,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alert_deliveries_due ON alert_deliveries(delivered_at, next_try);
     """,
+    # 5: publication dates no article can have (year 1 or 9999, infinite), which versions before the
+    # intake checked them stored from some inputs, and on which every later listing failed: cleared,
+    # and the spans and cached pages of their stories computed again.
+    """
+    DELETE FROM story_cache WHERE story IN (SELECT story FROM articles
+        WHERE published < -2208988800 OR published >= 7289654400);
+    UPDATE articles SET published = NULL WHERE published < -2208988800 OR published >= 7289654400;
+    UPDATE stories SET first_seen = (SELECT min(published) FROM articles a WHERE a.story = stories.id),
+                       last_seen = (SELECT max(published) FROM articles a WHERE a.story = stories.id)
+        WHERE first_seen < -2208988800 OR first_seen >= 7289654400
+           OR last_seen < -2208988800 OR last_seen >= 7289654400;
+    """,
 ]
 
 
@@ -176,7 +188,14 @@ class SQLiteStore(StoryReads):
             if tables:
                 raise StoreError(f"{self.path}: an SQLite file that is not a storyline database")
         for target in range(version, len(MIGRATIONS)):
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                raise StoreError(f"{self.path}: this storyline updates the store's schema (version {version} "
+                                 f"to {len(MIGRATIONS)}) and cannot write to it; open it once with write "
+                                 "access") from None
             try:
                 for statement in _statements(MIGRATIONS[target]):
                     self.db.execute(statement)

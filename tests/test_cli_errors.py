@@ -227,3 +227,20 @@ def test_demo_runs_again_in_the_same_folder(run_cli, tmp_path):
     again = run_cli("demo", "--limit", "1", timeout=180)
     assert again.returncode == 0 and error_lines(again.stderr) == [], again.stderr
     assert again.stdout == first.stdout
+
+
+@pytest.mark.parametrize("command", [["stories"], ["search", "flood"], ["show", "1"]])
+def test_a_damaged_store_file_is_one_line(run_cli, tmp_path, command):
+    import random
+
+    from test_resume import generate
+
+    db = tmp_path / "damaged.db"
+    assert run_cli("ingest", write_jsonl(tmp_path / "s.jsonl", generate(1_000)), "--db", db,
+                   "--no-embeddings").returncode == 0
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:  # pages overwritten, as a failing disk does (not the schema's)
+        handle.seek(size // 3 // 4096 * 4096)
+        handle.write(random.Random(7).randbytes(size // 3 // 4096 * 4096))
+    line = one_clear_error(run_cli(*command, "--db", db))
+    assert line == f"storyline: error: {db}: database disk image is malformed"

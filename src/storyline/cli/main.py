@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -497,6 +498,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `storyline stories | head`: the reader left; nothing is wrong
         return 0
+    except sqlite3.Error as exc:  # a store file this user may read but not write, a damaged disk
+        from ..store.open import redact
+        from ..store.sqlite import default_path
+
+        where = redact(getattr(args, "db", None) or default_path())
+        print(f"{PROG}: error: {where}: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if not type(exc).__module__.startswith("psycopg"):
             raise

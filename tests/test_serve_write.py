@@ -255,3 +255,42 @@ def test_non_loopback_without_token_warns(demo, tmp_path):
     from storyline.serve.settings import Settings
 
     assert warnings_for(Settings(str(db), host="0.0.0.0", token="t")) == []
+
+
+def test_the_api_and_an_ingest_process_write_one_sqlite_store_at_once(server, tmp_path):
+    """The server's writer and `storyline ingest` take turns on the file: every article is stored once,
+    and an event reported through both is one story."""
+    import json
+
+    from test_resume import generate
+
+    records = generate(1_500, seed=9)
+    src = tmp_path / "side.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records[1::2]), encoding="utf-8")
+    before = count(server.db)
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest", str(src), "--db", str(server.db),
+                             "--no-embeddings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=clean_env(), cwd=tmp_path)
+    api = records[0::2]
+    for start in range(0, len(api), 25):
+        r = server.post("/api/articles", json=api[start:start + 25], headers=AUTH)
+        assert r.status_code == 200, r.text
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    from test_resume import unique_ids
+
+    stored = {i for (i,) in query(server.db, "SELECT id FROM articles")}
+    assert unique_ids(records) <= stored and len(stored) == before + len(unique_ids(records))
+    seqs = [s for (s,) in query(server.db, "SELECT seq FROM articles ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1))
+    # Events the two writers both reported did not get a story from each (the generator reports each
+    # event about eight times in a row, split here between the writers): about as many stories as one
+    # engine reading everything makes, where writers blind to each other would make twice as many.
+    from storyline import Engine
+    from storyline.config import Config
+    from storyline.ingest import to_article
+
+    with Engine(config=Config(embeddings="none")) as alone:
+        single = len({a.story_id for a in alone.add_many(map(to_article, records))})
+    stories = query(server.db, "SELECT count(DISTINCT story) FROM articles WHERE seq > ?", (before,))[0][0]
+    assert stories <= single * 1.3, (stories, single)

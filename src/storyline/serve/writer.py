@@ -2,8 +2,8 @@
 
 Articles go through one :class:`~storyline.engine.Engine` under a lock, with the same validation as
 ``storyline ingest`` (:func:`storyline.ingest.records.to_article`). The engine is built on the first
-write (it replays the store into memory, which takes a while on a large store), and rebuilt when
-another process (``storyline ingest``) has added articles since.
+write (it replays the store into memory, which takes a while on a large store); what other processes
+(``storyline ingest``) add later it reads before placing an article, under the store's writer lock.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from ..ingest.records import ALIASES, BadRecord, to_article
-from ..store.open import is_postgres_url
 from .db import log_failure, open_store, usable
 
 log = logging.getLogger("storyline.serve")
@@ -138,20 +137,13 @@ class Writer:
         return report
 
     def _current(self) -> "Engine":
-        """The engine, rebuilt when another process wrote to the store since (call with the lock held)."""
+        """The engine, built on first use (call with the lock held)."""
         from ..config import Config
         from ..engine import Engine
 
         engine = self._engine
-        # On PostgreSQL the engine itself reads what other processes wrote, under the store's writer
-        # lock, before it places an article; an SQLite store has no such lock, so there the engine starts
-        # again from the store as it is.
-        if engine is not None and not is_postgres_url(self.path):
-            last = engine.store.db.execute(  # type: ignore[attr-defined]
-                "SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
-            if last != engine.written:  # another process wrote: start from the store as it is
-                engine.close()
-                engine = None
+        # The engine itself reads what other processes (`storyline ingest`) wrote since, under the
+        # store's writer lock, before it places an article: it never needs building again.
         if engine is None:
             engine = Engine(open_store(self.path), Config.load(), batch_size=1000)  # STORYLINE_* settings apply
             self._engine = engine

@@ -30,6 +30,7 @@ from .base import ArticleRow
 from .errors import StoreError
 from .open import redact
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
+from .reads import CLEAR_IMPOSSIBLE_DATES
 from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
@@ -144,19 +145,8 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX stories_latest ON stories (last_seen DESC NULLS LAST, id DESC) WHERE merged_into IS NULL;
     """,
-    # 3: publication dates no article can have (year 1 or 9999, infinite, NaN: PostgreSQL sorts NaN
-    # above every number), which versions before the intake checked them stored from some inputs, and
-    # on which every later listing failed: cleared, and the spans and cached pages of their stories
-    # computed again (as the SQLite store's step 5).
-    """
-    DELETE FROM story_cache WHERE story IN (SELECT story FROM articles
-        WHERE published < -2208988800 OR published >= 7289654400);
-    UPDATE articles SET published = NULL WHERE published < -2208988800 OR published >= 7289654400;
-    UPDATE stories SET first_seen = (SELECT min(published) FROM articles a WHERE a.story = stories.id),
-                       last_seen = (SELECT max(published) FROM articles a WHERE a.story = stories.id)
-        WHERE first_seen < -2208988800 OR first_seen >= 7289654400
-           OR last_seen < -2208988800 OR last_seen >= 7289654400;
-    """,
+    # 3: publication dates no article can have, which older versions stored (see the constant).
+    CLEAR_IMPOSSIBLE_DATES,
     # Meaning vectors have no step here: their table needs the pgvector extension, so it is created
     # beside this list, only where `CREATE EXTENSION vector` succeeds (PostgresStore._prepare_vectors),
     # and the articles never depend on it. A high-water mark lets any process catch up with articles

@@ -18,6 +18,20 @@ ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source,
 #: Columns of ``stories`` in :class:`StoryRow` order.
 STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
 
+#: A schema step of both stores (SQLite 5, PostgreSQL 3; like every step, never to be edited): clears
+#: publication dates outside 1900-2200 (PostgreSQL sorts NaN above every number, so it goes too), which
+#: versions before the intake checked dates stored from some inputs, and recomputes the spans and
+#: cached pages of their stories.
+CLEAR_IMPOSSIBLE_DATES = """
+    DELETE FROM story_cache WHERE story IN (SELECT story FROM articles
+        WHERE published < -2208988800 OR published >= 7289654400);
+    UPDATE articles SET published = NULL WHERE published < -2208988800 OR published >= 7289654400;
+    UPDATE stories SET first_seen = (SELECT min(published) FROM articles a WHERE a.story = stories.id),
+                       last_seen = (SELECT max(published) FROM articles a WHERE a.story = stories.id)
+        WHERE first_seen < -2208988800 OR first_seen >= 7289654400
+           OR last_seen < -2208988800 OR last_seen >= 7289654400;
+"""
+
 #: A number at a top-level key of a JSON text column (``{column}``, ``{key}``), in each backend's SQL.
 SQLITE_JSON_NUMBER = "json_extract({column}, '$.{key}')"
 POSTGRES_JSON_NUMBER = "({column}::jsonb ->> '{key}')::float8"

@@ -14,6 +14,7 @@ from typing import Any
 from .base import ArticleRow, chunks
 from .errors import StoreError
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
+from .reads import CLEAR_IMPOSSIBLE_DATES
 from .reads import StoryReads
 from .turns import WriterTurns
 from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
@@ -128,18 +129,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alert_deliveries_due ON alert_deliveries(delivered_at, next_try);
     """,
-    # 5: publication dates no article can have (year 1 or 9999, infinite), which versions before the
-    # intake checked them stored from some inputs, and on which every later listing failed: cleared,
-    # and the spans and cached pages of their stories computed again.
-    """
-    DELETE FROM story_cache WHERE story IN (SELECT story FROM articles
-        WHERE published < -2208988800 OR published >= 7289654400);
-    UPDATE articles SET published = NULL WHERE published < -2208988800 OR published >= 7289654400;
-    UPDATE stories SET first_seen = (SELECT min(published) FROM articles a WHERE a.story = stories.id),
-                       last_seen = (SELECT max(published) FROM articles a WHERE a.story = stories.id)
-        WHERE first_seen < -2208988800 OR first_seen >= 7289654400
-           OR last_seen < -2208988800 OR last_seen >= 7289654400;
-    """,
+    # 5: publication dates no article can have, which older versions stored (see the constant).
+    CLEAR_IMPOSSIBLE_DATES,
 ]
 
 

@@ -134,6 +134,24 @@ def test_search_answers_with_stories_holding_the_word(server):
     assert server.get("/api/search", params={"q": ""}).status_code == 422
 
 
+def test_control_characters_and_cursors_beyond_sqlite_integers_are_no_500s(server):
+    # A NUL ends SQLite's reading of a query's text: it is a space now, on every path that searches.
+    plain = server.get("/api/search", params={"q": "ceasefire"}).json()
+    nul = server.get("/api/search", params={"q": "ceasefire\x00"})
+    assert nul.status_code == 200 and nul.json()["stories"] == plain["stories"]
+    for path, params in [("/api/search", {"q": "\x00"}), ("/search", {"q": "\x00abc"}),
+                         ("/feeds/search.atom", {"q": "\x00"}), ("/api/search", {"q": '"a\x00'}),
+                         ("/api/brief", {"topic": "\x00"}), ("/brief", {"topic": "\x00"})]:
+        r = server.get(path, params=params)
+        assert r.status_code in (200, 422), (path, params, r.status_code)
+    # A cursor naming an id beyond SQLite's integers is a malformed cursor: the first page.
+    first = server.get("/api/stories", params={"sort": "latest"}).json()
+    for cursor in ("1_" + "9" * 20, "-_9223372036854775808"):
+        r = server.get("/api/stories", params={"sort": "latest", "cursor": cursor})
+        assert r.status_code == 200 and r.json()["stories"] == first["stories"]
+        assert server.get("/", params={"sort": "latest", "cursor": cursor}).status_code == 200
+
+
 def test_entities_and_entity_pages(server):
     names = server.get("/api/entities?limit=5").json()["entities"]
     assert names and names == sorted(names, key=lambda e: (-e["stories"], e["name"]))

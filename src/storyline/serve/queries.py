@@ -16,6 +16,7 @@ from html import escape
 
 from ..model import CoverageItem, Entity
 from ..store.base import ArticleRow, StoryRow
+from ..store.reads import plain_words, search_text
 from ..stories.describe import coverage as group_coverage
 from . import charts
 from .cache import STORY_COLUMNS, Description, Descriptions, story_rows
@@ -176,12 +177,12 @@ class Stats:
 def parse_cursor(text: str | None) -> tuple[float | None, int] | None:
     """A keyset cursor ``LASTSEEN_ID`` (``-_ID`` for undated stories), or ``None`` if malformed.
 
-    >>> parse_cursor("1795160520.0_17"), parse_cursor("-_3"), parse_cursor("x")
-    ((1795160520.0, 17), (None, 3), None)
+    >>> parse_cursor("1795160520.0_17"), parse_cursor("-_3"), parse_cursor("x"), parse_cursor("1_" + "9" * 20)
+    ((1795160520.0, 17), (None, 3), None, None)
     """
     if not text:
         return None
-    m = re.fullmatch(r"(-|\d+(?:\.\d+)?)_(\d+)", text)
+    m = re.fullmatch(r"(-|\d{1,20}(?:\.\d{1,20})?)_(\d{1,18})", text)  # an id SQLite's integers hold
     if not m:
         return None
     return (None if m.group(1) == "-" else float(m.group(1))), int(m.group(2))
@@ -400,7 +401,7 @@ def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
            stories: int = 20) -> SearchResult:
     """Stories whose articles match a full-text query, best match first (the index must be synced)."""
     clock = Clock.of(conn)
-    query = query.strip()
+    query = search_text(query)
     if not query:
         return SearchResult(query, [], {}, clock, 0)
     dialect = dialect_of(conn)
@@ -409,8 +410,7 @@ def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
     try:
         found = conn.execute(sql, (query, limit)).fetchall()
     except dialect.syntax_errors:  # not FTS5 syntax: search the words as they are
-        words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
-        found = conn.execute(sql, (words, limit)).fetchall() if words else []
+        found = conn.execute(sql, (plain_words(query), limit)).fetchall()
     hits: dict[int, list[Hit]] = {}
     order: list[int] = []
     for aid, story, title, title_hl, snippet, source, published in found:

@@ -30,7 +30,7 @@ from .base import ArticleRow
 from .errors import StoreError
 from .open import redact
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
-from .reads import CLEAR_IMPOSSIBLE_DATES
+from .reads import CLEAR_IMPOSSIBLE_DATES, search_text
 from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
@@ -595,7 +595,7 @@ class PostgresStore(StoryReads):
         rows = self.conn.execute(
             "SELECT a.seq, a.story, -ts_rank(a.search, q) AS rank "
             "FROM articles a, websearch_to_tsquery('simple', %s) q WHERE a.search @@ q "
-            "ORDER BY rank, a.seq LIMIT %s", (query, limit)).fetchall()
+            "ORDER BY rank, a.seq LIMIT %s", (search_text(query), limit)).fetchall()
         return [(int(seq), int(story), float(rank)) for seq, story, rank in rows]
 
     def latest_time(self) -> float | None:

@@ -18,6 +18,30 @@ ARTICLE_COLUMNS = ("seq, id, title, text, url, canonical_url, published, source,
 #: Columns of ``stories`` in :class:`StoryRow` order.
 STORY_COLUMNS = "id, articles, outlets, first_seen, last_seen, updated_seq"
 
+#: C0 control characters (NUL among them: SQLite stops reading a query's text at one, PostgreSQL
+#: refuses it) and DEL, as spaces.
+_CONTROLS = dict.fromkeys([*range(32), 127], " ")
+
+
+def search_text(query: str) -> str:
+    r"""A user's full-text query as either database can take it: control characters become spaces.
+
+    >>> search_text(" quake\x00 Qeshm\n")
+    'quake  Qeshm'
+    """
+    return query.translate(_CONTROLS).strip()
+
+
+def plain_words(query: str) -> str:
+    """A query that FTS5 could not parse, as its words each quoted, quote marks doubled (searched as
+    they are written).
+
+    >>> plain_words('near (b')
+    '"near" "(b"'
+    """
+    return " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+
+
 #: A schema step of both stores (SQLite 5, PostgreSQL 3; like every step, never to be edited): clears
 #: publication dates outside 1900-2200 (PostgreSQL sorts NaN above every number, so it goes too), which
 #: versions before the intake checked dates stored from some inputs, and recomputes the spans and

@@ -14,7 +14,7 @@ from typing import Any
 from .base import ArticleRow, chunks
 from .errors import StoreError
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
-from .reads import CLEAR_IMPOSSIBLE_DATES
+from .reads import CLEAR_IMPOSSIBLE_DATES, plain_words, search_text
 from .reads import StoryReads
 from .turns import WriterTurns
 from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
@@ -299,13 +299,15 @@ class SQLiteStore(StoryReads):
         A query FTS5 cannot parse is searched as plain words instead.
         """
         self.sync_search()
+        query = search_text(query)
+        if not query:
+            return []
         sql = ("SELECT a.seq, a.story, f.rank FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
                "WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?")
         try:
             rows = self.db.execute(sql, (query, limit)).fetchall()
         except sqlite3.OperationalError:
-            words = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
-            rows = self.db.execute(sql, (words, limit)).fetchall() if words else []
+            rows = self.db.execute(sql, (plain_words(query), limit)).fetchall()
         return [(int(seq), int(story), float(rank)) for seq, story, rank in rows]
 
     def nearest(self, vector: Any, k: int = 10, since: float | None = None) -> list[Neighbour]:

@@ -220,3 +220,13 @@ def test_other_hosts_are_refused_on_a_loopback_server(server):
     r = server.get("/", headers={"Host": "rebound.example"})
     assert r.status_code == 421
     assert re.search(r"storyline", server.get("/", headers={"Host": "localhost"}).text)
+
+
+def test_head_is_answered_like_get_without_a_body(server):
+    for path in ("/", "/feeds/stories.atom", "/api/stories", "/static/style.css"):
+        got = server.get(path)
+        head = server.client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers.get("content-security-policy")
+    assert server.client.head("/story/999999999").status_code == 404

@@ -44,6 +44,8 @@ class Guard:
     * An unhandled error is logged with its traceback and answered with a clean error (``on_error``),
       without dropping the connection. An unreachable database server (a PostgreSQL store whose server
       is down) is one line in the log and a 503: there is nothing in the server to debug.
+    * ``HEAD`` is answered as ``GET`` without the body (feed readers and link checkers ask so; the
+      routes are declared for GET only).
     """
 
     def __init__(self, app: Any, loopback_only: bool,
@@ -63,6 +65,9 @@ class Guard:
                                    headers={"Connection": "close"})(scope, receive, send)
                 return
         started = False
+        head = scope.get("method") == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Any) -> None:
             nonlocal started
@@ -70,6 +75,8 @@ class Guard:
                 started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [h for h in _HEADERS if h[0] not in names]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:

@@ -23,11 +23,6 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .online import StoryState
-    from ..text.features import Features
 
 MODEL_FILE = Path(__file__).with_name("decision.json")
 

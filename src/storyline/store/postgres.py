@@ -21,7 +21,6 @@ Needs the ``postgres`` extra (``pip install 'storyline[postgres]'``, i.e. psycop
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from serve_server import Server, demo_store
+from serve_server import Server, copy_store, demo_store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -130,3 +130,32 @@ def test_theme_toggle_and_phone_layout(server, browser):
         assert phone.evaluate("document.documentElement.dataset.theme") == "dark"  # remembered
     finally:
         phone.close()
+
+
+def test_links_to_watchlists_with_odd_old_names_open_their_pages(server, browser, tmp_path):
+    """Names an older version stored (`..`, `../x`, `a/b`): each link of /watchlists opens that watchlist."""
+    import sqlite3
+
+    names = ["..", ".", "../x", "a/b", "50% off?#top"]
+    db = copy_store(server.db, tmp_path / "odd.db")
+    con = sqlite3.connect(db)
+    with con:
+        con.executemany("INSERT INTO watchlists (name, query, created_at) VALUES (?, 'ceasefire', 0)",
+                        [(n,) for n in names])
+    con.close()
+    odd = Server(db)
+    page = browser.new_page()
+    try:
+        for i, name in enumerate(sorted(names)):
+            page.goto(odd.base + "/watchlists")
+            link = page.locator("article.watchlist h2 a").nth(i)
+            assert link.inner_text() == name
+            link.click()
+            page.wait_for_load_state()
+            assert page.locator("h1").inner_text() == name, (name, page.url)
+            page.locator("a", has_text="Atom feed").first.click()
+            page.wait_for_load_state()
+            assert f"storyline: watchlist {name}" in page.content(), (name, page.url)
+    finally:
+        page.close()
+        odd.stop()

@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urljoin
 
 import feedparser
 import pytest
+from markupsafe import escape
 
 from brief_fixtures import EARLY, FESTIVAL, OUTLETS, festival, write
 from conftest import story_of
@@ -181,3 +186,40 @@ def test_a_failing_webhook_is_retried_in_the_background(run_cli, tmp_path):
             server.stop()
     finally:
         failing.close()
+
+
+#: Names an older version let `watchlist add` store, which browsers resolved to other pages.
+OLD_NAMES = ["..", ".", "../x", "a/b", "50% off?#top", "back\\slash"]
+
+
+def test_old_watchlist_names_still_have_working_links(run_cli, tmp_path):
+    db = tmp_path / "old.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    assert run_cli("watchlist", "add", "bridge", "--query", "Tarvik", "--db", db).returncode == 0
+    con = sqlite3.connect(db)
+    with con:
+        con.executemany("INSERT INTO watchlists (name, query, created_at) VALUES (?, 'Tarvik', 0)",
+                        [(n,) for n in OLD_NAMES])
+    con.close()
+    server = Server(db)
+    try:
+        # the list page's links, resolved as a browser resolves them (dot segments and all)
+        cards = re.findall(r'<h2 class="headline"><a href="([^"]*)">([^<]*)</a></h2>.*?<a href="([^"]*)">Atom feed</a>',
+                           server.get("/watchlists").text, re.DOTALL)
+        assert sorted(html.unescape(name) for _, name, _ in cards) == sorted(OLD_NAMES + ["bridge"])
+        for page_href, name, feed_href in cards:
+            name = html.unescape(name)
+            page = server.get(urljoin(server.base + "/watchlists", html.unescape(page_href)))
+            assert page.status_code == 200 and f"<h1>{escape(name)}</h1>" in page.text, (name, page_href)
+            feed = server.get(urljoin(server.base + "/watchlists", html.unescape(feed_href)))
+            assert feedparser.parse(feed.content).feed.title == f"storyline: watchlist {name}", (name, feed_href)
+        # and the addresses the JSON gives
+        for w in server.get("/api/watchlists").json()["watchlists"]:
+            api = server.get(urljoin(server.base + "/api/watchlists", w["url"]))
+            assert api.status_code == 200 and api.json()["watchlist"]["name"] == w["name"], w
+            page = server.get(urljoin(server.base + "/api/watchlists", w["page"]))
+            assert f"<h1>{escape(w['name'])}</h1>" in page.text, w
+            feed = server.get(urljoin(server.base + "/api/watchlists", w["feed"]))
+            assert feedparser.parse(feed.content).feed.title == f"storyline: watchlist {w['name']}", w
+    finally:
+        server.stop()

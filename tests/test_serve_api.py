@@ -144,12 +144,52 @@ def test_control_characters_and_cursors_beyond_sqlite_integers_are_no_500s(serve
                          ("/api/brief", {"topic": "\x00"}), ("/brief", {"topic": "\x00"})]:
         r = server.get(path, params=params)
         assert r.status_code in (200, 422), (path, params, r.status_code)
-    # A cursor naming an id beyond SQLite's integers is a malformed cursor: the first page.
-    first = server.get("/api/stories", params={"sort": "latest"}).json()
+    # A cursor naming an id beyond SQLite's integers is a malformed cursor: refused, naming it.
     for cursor in ("1_" + "9" * 20, "-_9223372036854775808"):
         r = server.get("/api/stories", params={"sort": "latest", "cursor": cursor})
-        assert r.status_code == 200 and r.json()["stories"] == first["stories"]
-        assert server.get("/", params={"sort": "latest", "cursor": cursor}).status_code == 200
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "cursor"]
+        assert server.get("/", params={"sort": "latest", "cursor": cursor}).status_code == 400
+
+
+def test_malformed_parameters_are_refused_alike_by_the_api_and_the_pages(server):
+    """A cursor, window, order or page that does not exist is a 422 naming it (API) or a 400 page saying
+    which (HTML), never page 1 or an empty page passed off as the answer."""
+    name = server.get("/api/entities?limit=1").json()["entities"][0]["name"]
+    for path in ("/api/stories?sort=latest", "/api/entities/" + quote(name, safe=""), "/api/watchlists/nope"):
+        for cursor in ("bogus", "1795160520.0", "_17", "1795160520.0_17_3"):
+            r = server.get(path, params={"cursor": cursor})
+            assert r.status_code == 422, (path, cursor, r.status_code)
+            assert [d["loc"] for d in r.json()["detail"]] == [["query", "cursor"]], r.text
+    for path, params, named in [("/", {"cursor": "bogus", "sort": "latest"}, "cursor"),
+                                ("/entity/" + quote(name, safe=""), {"cursor": "bogus"}, "cursor"),
+                                ("/", {"page": "99999999999999999999"}, "page"), ("/", {"page": "0"}, "page"),
+                                ("/", {"page": "501"}, "page"), ("/", {"window": "bogus"}, "window"),
+                                ("/", {"sort": "bogus"}, "sort"), ("/", {"window": "1y"}, "window")]:
+        r = server.get(path, params=params)
+        assert r.status_code == 400 and "text/html" in r.headers["content-type"], (path, params, r.status_code)
+        assert "Bad request" in r.text and f"{named}:" in r.text, (path, params)
+        if path == "/":  # its JSON twin refuses the same
+            assert server.get("/api/stories", params=params).status_code == 422, params
+    # Every cursor the API writes is taken back, to the last page (also undated and pre-1970 stories).
+    assert len(all_pages(server, "/api/stories?sort=latest&limit=3")) == len(live_stories(server.db))
+    # A page in range but past the end of the list says so and links the first page.
+    beyond = server.get("/", params={"page": 500, "window": "24h"})
+    assert beyond.status_code == 200 and "No stories on page 500" in beyond.text
+    assert 'href="/?window=24h">Back to the first page' in beyond.text
+
+
+def test_a_wrong_method_is_a_405_with_allow(server):
+    cases = [("POST", "/", "GET, HEAD"), ("PUT", "/add", "GET, HEAD, POST"), ("DELETE", "/add", "GET, HEAD, POST"),
+             ("GET", "/api/articles", "POST"), ("DELETE", "/feeds/stories.atom", "GET, HEAD"),
+             ("POST", "/api/stories/1", "GET, HEAD"), ("PATCH", "/watchlists/x", "GET, HEAD"),
+             ("POST", "/static/style.css", "GET, HEAD")]
+    for method, path, allow in cases:
+        r = server.client.request(method, path)
+        assert r.status_code == 405 and r.headers.get("allow") == allow, (method, path, r.headers.get("allow"))
+        if path.startswith(("/api/", "/feeds/")):  # answered in JSON, as their other errors
+            assert r.json()["error"] == f"This address answers {allow}, not {method}."
+        else:
+            assert "Method not allowed" in r.text and "text/html" in r.headers["content-type"]
 
 
 def test_entities_and_entity_pages(server):

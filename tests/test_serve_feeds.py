@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
+from email.utils import formatdate, parsedate_to_datetime
 
 import feedparser
 import pytest
 
-from serve_server import Server, demo_store
+from serve_server import Server, copy_store, demo_store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -48,3 +50,68 @@ def test_search_feed_follows_a_query(server):
     assert server.get("/feeds/search.atom").status_code == 422
     empty = feedparser.parse(server.get("/feeds/search.atom", params={"q": "zzzznothingmatches"}).content)
     assert not empty.bozo and empty.entries == []
+
+
+FEEDS = ["/feeds/stories.atom", "/feeds/search.atom?q=quake"]
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_an_unchanged_feed_costs_a_304(server, path):
+    first = server.get(path)
+    tag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert first.status_code == 200 and tag.startswith('"') and not tag.startswith("W/")  # strong
+    assert parsedate_to_datetime(modified).timestamp() <= time.time() + 1
+    assert first.headers["cache-control"] == "no-cache"  # stored, but asked about again at each poll
+    again = server.get(path)
+    assert (again.headers["etag"], again.headers["last-modified"], again.content) == (tag, modified, first.content)
+    earlier = formatdate(parsedate_to_datetime(modified).timestamp() - 60, usegmt=True)
+    for headers, status in [({"If-None-Match": tag}, 304), ({"If-None-Match": f'"other", {tag}'}, 304),
+                            ({"If-None-Match": "W/" + tag}, 304), ({"If-None-Match": "*"}, 304),
+                            ({"If-None-Match": '"other"'}, 200), ({"If-Modified-Since": modified}, 304),
+                            ({"If-Modified-Since": earlier}, 200), ({"If-Modified-Since": "yesterday"}, 200),
+                            # If-None-Match decides when both are sent (RFC 9110, 13.2.2)
+                            ({"If-None-Match": '"other"', "If-Modified-Since": modified}, 200),
+                            ({"If-None-Match": tag, "If-Modified-Since": earlier}, 304)]:
+        r = server.get(path, headers=headers)
+        assert r.status_code == status, (headers, r.status_code)
+        assert r.headers["etag"] == tag and r.headers["last-modified"] == modified
+        if status == 304:
+            assert r.content == b"" and "content-type" not in r.headers
+            assert r.headers["content-security-policy"]  # the security headers still come
+        else:
+            assert r.content == first.content
+    head = server.client.head(path, headers={"If-None-Match": tag})
+    assert head.status_code == 304 and head.content == b""
+    head = server.client.head(path)
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == tag
+
+
+def test_the_json_api_has_etags_too(server):
+    for path in ("/api/stories", "/api/stories?sort=latest&limit=5", "/api/entities"):
+        r = server.get(path)
+        tag = r.headers["etag"]
+        assert r.status_code == 200 and "last-modified" not in r.headers
+        again = server.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+        assert server.get(path, headers={"If-None-Match": '"other"'}).json() == r.json()
+    # errors carry none (a 404 is not a version of anything)
+    assert "etag" not in server.get("/api/stories/999999999").headers
+
+
+def test_a_changed_feed_is_sent_in_full_with_a_later_date(tmp_path):
+    srv = Server(copy_store(demo_store(tmp_path), tmp_path / "store.db"))
+    try:
+        srv.wait_described()
+        old = srv.get("/feeds/stories.atom")
+        tag, modified = old.headers["etag"], old.headers["last-modified"]
+        added = srv.post("/api/articles", json={"id": "etag-test", "title": "Lighthouse keepers strike in Varrow",
+                                                "published": "2026-12-31T00:00:00Z", "source": "Test Wire"})
+        assert added.status_code == 200, added.text
+        story = added.json()["accepted"][0]["story"]
+        for headers in ({"If-None-Match": tag}, {"If-Modified-Since": modified}):
+            r = srv.get("/feeds/stories.atom", headers=headers)
+            assert r.status_code == 200 and r.headers["etag"] != tag, headers
+            assert feedparser.parse(r.content).entries[0].link == f"{srv.base}/story/{story}"
+            assert parsedate_to_datetime(r.headers["last-modified"]) > parsedate_to_datetime(modified)
+    finally:
+        srv.stop()

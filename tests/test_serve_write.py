@@ -172,6 +172,47 @@ def test_the_add_form_is_protected_against_csrf(server):
     assert r.status_code in (401, 422) and count(server.db) == before + 1
 
 
+def test_the_api_takes_no_longer_fields_than_the_form(server):
+    """A field longer than the add form's maxlength is a 422 naming it, from the API (whatever spelling
+    of the field) and from the form alike; the form's limits are the ones the server checks."""
+    from storyline.serve.writer import FIELD_LIMITS
+
+    before = count(server.db)
+    title = FIELD_LIMITS["title"]
+    cookie, token = csrf_form(server)
+    form = server.get("/add").text
+    assert f'name="title" required maxlength="{title}"' in form
+    for field in ("text", "source", "published", "url"):
+        assert f'maxlength="{FIELD_LIMITS[field]}"' in re.search(rf'<(?:input|textarea) name="{field}"[^>]*>', form).group(0)
+    r = server.post("/api/articles", headers=AUTH, json=[
+        {"id": "long-title", "title": "x" * 100_000},
+        {"id": "long-headline", "Headline": "y" * (title + 1)},
+        {"id": "long-source", "title": "Kessling ferry runs again", "outlet": "z" * (FIELD_LIMITS["source"] + 1)},
+        {"id": "long-link", "title": "Kessling ferry timetable", "url": "https://a.example/" + "p" * FIELD_LIMITS["url"]},
+        {"id": "at-the-limit", "title": "Kessling ferry back " + "w" * (title - 20)},
+    ])
+    assert r.status_code == 422
+    rejected = {x["index"]: (x["field"], x["reason"]) for x in r.json()["rejected"]}
+
+    def too_long(field: str, length: int) -> tuple[str, str]:
+        return field, f"too long: {length:,} characters (at most {FIELD_LIMITS[field]:,})"
+
+    assert rejected == {0: too_long("title", 100_000), 1: too_long("title", title + 1),
+                        2: too_long("source", FIELD_LIMITS["source"] + 1),
+                        3: too_long("url", len("https://a.example/") + FIELD_LIMITS["url"])}
+    assert [a["id"] for a in r.json()["accepted"]] == ["at-the-limit"]
+    assert count(server.db) == before + 1
+    r = post_form(server, {"title": "t" * (title + 1), "csrf_token": token, "token": TOKEN},
+                  {"storyline_csrf": cookie})
+    assert r.status_code == 422 and "<strong>title</strong>: too long" in r.text
+    # a browser sends a textarea's line breaks as CRLF but counts each as one character
+    text = "line\n" * (FIELD_LIMITS["text"] // 5)
+    r = post_form(server, {"title": "Kessling ferry: the full timetable", "text": text.replace("\n", "\r\n"),
+                           "csrf_token": token, "token": TOKEN}, {"storyline_csrf": cookie})
+    assert r.status_code == 303, r.text[-500:]
+    assert count(server.db) == before + 2
+
+
 def test_markup_and_script_links_render_inert(server):
     evil = "&lt;script&gt;alert('xss')&lt;/script&gt; Kessling port &lt;img src=x onerror=alert(2)&gt; reopens"
     r = server.post("/api/articles", headers=AUTH, json=[

@@ -48,6 +48,30 @@ def test_mistakes_are_one_line_errors(run_cli, tmp_path):
     assert proc.returncode == 1 and "exists" in proc.stderr
 
 
+def test_names_that_cannot_be_part_of_an_address_are_refused(run_cli, tmp_path):
+    """A name is a segment of /watchlists/NAME: `.`, `..`, a slash or backslash would send its links
+    elsewhere, and control or invisible characters hide in logs and links. Each is a one-line error."""
+    db = _setup(run_cli, tmp_path)
+    cases = [(".", "cannot name a watchlist"), ("..", "cannot name a watchlist"),
+             ("../x", "slash or backslash"), ("ports/strikes", "slash or backslash"), ("a\\b", "slash or backslash"),
+             ("bell\x07", "control or invisible character (U+0007)"),
+             ("tab\there", "control or invisible character (U+0009)"),
+             ("line\u2028break", "control or invisible character (U+2028)"),
+             ("evil\u202egnp.exe", "control or invisible character (U+202E)"),
+             ("x" * 201, "at most 200 characters")]
+    for name, message in cases:
+        proc = run_cli("watchlist", "add", name, "--query", "bridge", "--db", db)
+        assert proc.returncode == 1 and message in proc.stderr, (name, proc.stderr)
+        assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout) == []
+    # what an address can carry is fine (percent-encoded where the web links it)
+    for name in ("Ports & strikes: 50% ?#1", "Tarvik…", "x" * 200, " padded "):
+        proc = run_cli("watchlist", "add", name, "--query", "bridge", "--db", db)
+        assert proc.returncode == 0, (name, proc.stderr)
+    names = [w["name"] for w in json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)]
+    assert sorted(names) == sorted(["Ports & strikes: 50% ?#1", "Tarvik…", "x" * 200, "padded"])
+
+
 def test_matching_by_query_entity_and_both(tmp_path, run_cli):
     from storyline.alerts.watchlists import Watchlists, matching_stories
     from storyline.engine import Engine

@@ -15,12 +15,50 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: The longest watchlist name (it is a heading, a line of every alert, and part of addresses).
+MAX_NAME = 200
+#: Characters no name may hold: controls and line breaks (which would break a log line or an alert),
+#: and invisible formatting (bidirectional overrides, zero-width marks) that make one name look like
+#: another.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 class WatchlistError(ValueError):
     """A watchlist cannot be added, found or used as asked."""
+
+
+def check_name(name: str) -> str:
+    """``name`` without surrounding spaces, or :class:`WatchlistError` saying why it cannot name a watchlist.
+
+    A name is one segment of the web's addresses (``/watchlists/NAME``): ``.`` and ``..``, which
+    browsers read as "this folder" and "the folder above", and a slash or backslash, which they read as
+    a separator, would send its links to other pages.
+
+    >>> check_name("  Port strikes 2026 ")
+    'Port strikes 2026'
+    >>> check_name("../x")
+    Traceback (most recent call last):
+    ...
+    storyline.alerts.watchlists.WatchlistError: watchlist name '../x' has a slash or backslash (names are part of web addresses)
+    """
+    name = name.strip()
+    if not name:
+        raise WatchlistError("a watchlist needs a name")
+    if len(name) > MAX_NAME:
+        raise WatchlistError(f"a watchlist name has at most {MAX_NAME} characters ({len(name)} given)")
+    if name in (".", ".."):
+        raise WatchlistError(f"{name!r} cannot name a watchlist (in a web address it means a folder)")
+    if "/" in name or "\\" in name:
+        raise WatchlistError(f"watchlist name {name!r} has a slash or backslash (names are part of web addresses)")
+    hidden = next((c for c in name if unicodedata.category(c) in _HIDDEN), None)
+    if hidden is not None:
+        raise WatchlistError(f"watchlist name {name!r} has a control or invisible character "
+                             f"(U+{ord(hidden):04X}); use letters, digits, spaces and punctuation")
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +103,7 @@ class Watchlists:
 
     def add(self, name: str, query: str | None = None, entity: str | None = None,
             webhook: str | None = None, command: str | None = None, checked_seq: int = 0) -> Watchlist:
-        name = name.strip()
-        if not name:
-            raise WatchlistError("a watchlist needs a name")
+        name = check_name(name)
         if not (query or "").strip() and not (entity or "").strip():
             raise WatchlistError(f"watchlist {name!r} needs --query or --entity (or both)")
         if webhook and not re.match(r"https?://", webhook):

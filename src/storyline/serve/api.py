@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from ..cli.render import iso
 from . import queries, watchlists
@@ -17,11 +18,24 @@ from .schemas import (EntitiesOut, EntityPageOut, ErrorOut, IngestOut, SearchOut
                       StoryOut, ArticleOut, WatchlistPageOut, WatchlistsOut)
 from .security import bearer, safe_url, token_ok
 from .state import ServerState
-from .writer import MAX_BATCH
+from .writer import FIELD_LIMITS, MAX_BATCH
 
 MAX_BODY = 20 * 1024 * 1024
 Window = Literal["6h", "24h", "3d", "7d", "30d", "all"]
 Sort = Literal["top", "latest", "coverage"]
+
+
+def _cursor(text: str | None) -> str | None:
+    """A ``cursor`` parameter as the ``next`` links write it; anything else is refused (422 from the
+    API, 400 from a page) rather than read as "from the start", which looped a client paging on."""
+    if text and queries.parse_cursor(text) is None:
+        raise ValueError("not a cursor; use the one in a `next` link")
+    return text or None
+
+
+#: A keyset ``cursor`` parameter, checked (for the API and the pages alike).
+Cursor = Annotated[str | None, AfterValidator(_cursor)]
+_NEXT = "where the next page starts (from `next`)"
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such item"}}
 
 
@@ -80,17 +94,12 @@ def list_json(listing: queries.StoryList, path: str, extra: dict[str, str]) -> d
             "archive": listing.clock.archive}
 
 
-def watchlist_url(name: str) -> str:
-    return "/api/watchlists/" + quote(name, safe="")
-
-
 def watchlist_json(w: watchlists.WatchlistInfo) -> dict[str, object]:
     """A watchlist: what it follows and its counts; whether alerts go to a webhook or command, not where."""
-    slug = quote(w.name, safe="")
     return {"name": w.name, "query": w.query, "entity": w.entity, "follows": w.follows, "webhook": w.webhook,
             "command": w.command, "created_at": iso(w.created_at), "stories": w.stories, "alerts": w.alerts,
-            "pending": w.pending, "url": watchlist_url(w.name), "page": f"/watchlists/{slug}",
-            "feed": f"/feeds/watchlists/{slug}.atom"}
+            "pending": w.pending, "url": watchlists.api_url(w.name), "page": watchlists.page_url(w.name),
+            "feed": watchlists.feed_url(w.name)}
 
 
 def router(state: ServerState) -> APIRouter:
@@ -101,7 +110,7 @@ def router(state: ServerState) -> APIRouter:
     def stories(window: Window = "all", sort: Sort = "top",
                 entity: str | None = Query(None, description="only stories that mention this name"),
                 page: int = Query(1, ge=1, le=queries.MAX_PAGE, description="page number (top and coverage)"),
-                cursor: str | None = Query(None, description="where the next page starts (latest)"),
+                cursor: Annotated[Cursor, Query(description="where the next page starts (latest; from `next`)")] = None,
                 limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
         """Live stories. ``top`` ranks by coverage and recency, ``latest`` by last activity, ``coverage`` by
         outlets. ``window`` keeps stories active within that time of the clock; ``next`` links the next page."""
@@ -158,7 +167,8 @@ def router(state: ServerState) -> APIRouter:
 
     @api.get("/entities/{name:path}", response_model=EntityPageOut, responses=_NOT_FOUND,
              summary="Every story that mentions a name")
-    def entity(name: str, cursor: str | None = None, limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
+    def entity(name: str, cursor: Annotated[Cursor, Query(description=_NEXT)] = None,
+               limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
         try:
             page = queries.entity_page(state.readers.get(), state.cache, name, cursor, limit)
         except NotFound:
@@ -192,15 +202,19 @@ def router(state: ServerState) -> APIRouter:
 
     @api.get("/watchlists/{name:path}", response_model=WatchlistPageOut, responses=_NOT_FOUND,
              summary="The stories a watchlist matched")
-    def watchlist(name: str, cursor: str | None = None, limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
+    def watchlist(name: str, cursor: Annotated[Cursor, Query(description=_NEXT)] = None,
+                  limit: int = Query(20, ge=1, le=100),
+                  named: str | None = Query(None, alias="name", description="the name, when it cannot be in the "
+                                            "path (`.` and `..`: /api/watchlists/?name=..)")) -> dict[str, object]:
         """A watchlist's matching stories, most recently active first, and the alerts it fired last."""
+        name = name or named or ""
         try:
             page = watchlists.watchlist_page(state.readers.get(), state.cache, name, cursor, limit)
         except NotFound:
             raise HTTPException(404, f"no watchlist {name!r}") from None
         nxt = None
         if page.list.next_cursor:
-            nxt = watchlist_url(name) + "?" + urlencode({"cursor": page.list.next_cursor, "limit": limit})
+            nxt = watchlists.api_url(name, page.list.next_cursor, limit)
         return {"watchlist": watchlist_json(page.info), "stories": [card_json(c) for c in page.list.cards],
                 "next": nxt, "alerts": [{"id": a.id, "story": a.story, "condition": a.condition, "reason": a.reason,
                                          "headline": a.headline, "fired_at": iso(a.fired_at),
@@ -228,7 +242,8 @@ def router(state: ServerState) -> APIRouter:
         ``title``, ``text``/``body``, ``url``/``link``, ``published``, ``source``, ``lang``, ``id``).
 
         Send one JSON object or an array. Good items are stored even when others are rejected; the answer
-        lists each item's fate, and is a 422 if any item was rejected (with the field and the reason).
+        lists each item's fate, and is a 422 if any item was rejected (with the field and the reason). A
+        field longer than the add form allows (each field's ``maxLength`` in ``ArticleIn``) is rejected.
         With ``$STORYLINE_TOKEN`` set on the server, send ``Authorization: Bearer TOKEN``."""
         if not token_ok(state.settings.token, bearer(request.headers.get("authorization"))):
             return JSONResponse({"error": "a valid token is required: Authorization: Bearer TOKEN"}, 401,
@@ -272,14 +287,18 @@ def _rejected(accepted: list[dict[str, Any]], rejected: list[dict[str, Any]]) ->
 ARTICLE_IN_SCHEMA = {
     "title": "ArticleIn", "type": "object",
     "description": "A news article. Only a title (or some text) is required; other spellings of each field "
-                   "are accepted as in `storyline ingest` (e.g. headline, body, link, date, outlet).",
+                   "are accepted as in `storyline ingest` (e.g. headline, body, link, date, outlet). A value "
+                   "longer than its maxLength (characters, as sent) is rejected, as the add form rejects it.",
     "properties": {
-        "id": {"type": "string", "description": "stable id; derived from the canonical URL or text if absent"},
-        "title": {"type": "string"}, "text": {"type": "string", "description": "body; HTML is stripped"},
-        "url": {"type": "string", "description": "kept only when http(s)"},
-        "published": {"description": "ISO 8601, RFC 822 or Unix seconds", "oneOf": [{"type": "string"},
-                                                                                     {"type": "number"}]},
-        "source": {"type": "string", "description": "the outlet"}, "lang": {"type": "string"}},
+        "id": {"type": "string", "maxLength": FIELD_LIMITS["id"],
+               "description": "stable id; derived from the canonical URL or text if absent"},
+        "title": {"type": "string", "maxLength": FIELD_LIMITS["title"]},
+        "text": {"type": "string", "maxLength": FIELD_LIMITS["text"], "description": "body; HTML is stripped"},
+        "url": {"type": "string", "maxLength": FIELD_LIMITS["url"], "description": "kept only when http(s)"},
+        "published": {"description": "ISO 8601, RFC 822 or Unix seconds",
+                      "oneOf": [{"type": "string", "maxLength": FIELD_LIMITS["published"]}, {"type": "number"}]},
+        "source": {"type": "string", "maxLength": FIELD_LIMITS["source"], "description": "the outlet"},
+        "lang": {"type": "string", "maxLength": FIELD_LIMITS["lang"]}},
     "example": {"title": "Quake strikes Qeshm island", "text": "A magnitude 5.6 quake ...",
                 "url": "https://news.example/quake", "published": "2026-11-20T07:42:00Z",
                 "source": "Harbor Gazette"},

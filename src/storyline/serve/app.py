@@ -18,8 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Mount
 
 from . import api, pages, queries
+from .conditional import ConditionalGet
 from .db import first_line, unavailable
 from .priority import Tracked
 from .security import loopback_host
@@ -92,6 +94,32 @@ class Guard:
                 await self.on_error(scope, ref, exc)(scope, receive, send_with_headers)
 
 
+#: The methods an ``Allow`` header may name (no route here answers another).
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(routes: list[BaseRoute], scope: dict) -> str:
+    """The ``Allow`` header of a 405: every method some route at this path answers, ``HEAD`` wherever
+    ``GET`` is (:class:`Guard` answers it).
+
+    Starlette names only the methods of the first route it found at the path, and ``/add`` has two
+    routes (GET and POST); so each method is tried against every route. A mount (the static files)
+    takes any method and answers GET.
+    """
+    # As the router first saw it: a mount has moved its own prefix into root_path.
+    base = {"type": "http", "path": scope["path"], "root_path": scope.get("app_root_path", scope.get("root_path", ""))}
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            if route.matches({**base, "method": "GET"})[0] is not Match.NONE:
+                methods.add("GET")
+            continue
+        methods.update(m for m in _METHODS if route.matches({**base, "method": m})[0] is Match.FULL)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") and path != "/api/docs" or path.startswith("/feeds/")
@@ -117,13 +145,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router(state))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    def error(request: Request, status: int, title: str, message: str, ref: str | None = None) -> Response:
+    def error(request: Request, status: int, title: str, message: str, ref: str | None = None,
+              headers: dict[str, str] | None = None) -> Response:
         if _wants_json(request):
             body: dict[str, object] = {"error": message}
             if ref:
                 body["reference"] = ref
-            return JSONResponse(body, status)
-        return state.render("error.html", status, title=title, message=message, ref=ref)  # type: ignore[attr-defined]
+            return JSONResponse(body, status, headers=headers)
+        return state.render("error.html", status, headers, title=title, message=message,  # type: ignore[attr-defined]
+                            ref=ref)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -131,7 +161,13 @@ def create_app(settings: Settings) -> FastAPI:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and message == "Not Found":
             message = "There is no page at this address."
-        return error(request, exc.status_code, titles.get(exc.status_code, "Request failed"), message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110 requires the methods that would have worked
+            headers["Allow"] = allowed_methods(request.app.routes, request.scope)
+            if message == "Method Not Allowed":
+                message = f"This address answers {headers['Allow']}, not {request.method}."
+        return error(request, exc.status_code, titles.get(exc.status_code, "Request failed"), message,
+                     headers=headers or None)
 
     @app.exception_handler(pages.PageError)
     async def page_error(request: Request, exc: pages.PageError) -> Response:
@@ -169,6 +205,7 @@ def create_app(settings: Settings) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(ConditionalGet)  # innermost: it sees what the routes answer, HEAD as GET
     app.add_middleware(Tracked, foreground=state.foreground)
     app.add_middleware(Guard, loopback_only=settings.loopback, on_error=crash)
     return app

@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from . import docs, feeds, queries, watchlists
-from .api import entity_url, watchlist_url
+from .api import Cursor, Sort, Window, entity_url
 from .briefs import BriefError, request as brief_request
 from .queries import NotFound
 from .security import CSRF_COOKIE, CSRF_FIELD, same_origin, token_ok
 from .state import ServerState
 from .views import environment, query
+from .writer import FIELD_LIMITS
 
 _FEED_SIZE = 50
 _FORM_FIELDS = ("title", "text", "url", "source", "published")
@@ -42,11 +43,11 @@ def router(state: ServerState) -> APIRouter:
 
     state.render = render  # type: ignore[attr-defined]  # the error handlers render with it too
 
+    # Parameters are checked as the API checks them: a window, order, page or cursor that does not exist
+    # is a 400 page saying which, not the first page or an empty one passed off as the answer.
     @pages.get("/", response_class=HTMLResponse)
-    def front(window: str = "all", sort: str = "top", entity: str | None = None, page: int = Query(1, ge=1),
-              cursor: str | None = None) -> HTMLResponse:
-        window = window if window in queries.WINDOWS else "all"
-        sort = sort if sort in queries.SORTS else "top"
+    def front(window: Window = "all", sort: Sort = "top", entity: str | None = None,
+              page: int = Query(1, ge=1, le=queries.MAX_PAGE), cursor: Cursor = None) -> HTMLResponse:
         conn = state.readers.get()
         listing = queries.story_list(conn, state.cache, window, sort, entity or None, page, cursor,
                                      state.settings.page_size)
@@ -92,7 +93,7 @@ def router(state: ServerState) -> APIRouter:
                       basis="500 most recently active stories", nav="entities")
 
     @pages.get("/entity/{name:path}", response_class=HTMLResponse)
-    def entity(name: str, cursor: str | None = None) -> HTMLResponse:
+    def entity(name: str, cursor: Cursor = None) -> HTMLResponse:
         try:
             page = queries.entity_page(state.readers.get(), state.cache, name, cursor, state.settings.page_size)
         except NotFound:
@@ -136,16 +137,16 @@ def router(state: ServerState) -> APIRouter:
         return render("watchlists.html", lists=watchlists.all_watchlists(state.readers.get()), nav="watchlists")
 
     @pages.get("/watchlists/{name:path}", response_class=HTMLResponse)
-    def watchlist(name: str, cursor: str | None = None) -> HTMLResponse:
+    def watchlist(name: str, cursor: Cursor = None, named: str | None = Query(None, alias="name")) -> HTMLResponse:
+        name = name or named or ""  # `.` and `..` come as /watchlists/?name=.. (see watchlists.page_url)
         try:
             page = watchlists.watchlist_page(state.readers.get(), state.cache, name, cursor, state.settings.page_size)
         except NotFound:
             raise PageError(404, "No such watchlist", f"There is no watchlist “{name}”. "
                             "Add one with `storyline watchlist add`.") from None
-        slug = quote(name, safe="")
-        next_url = query(f"/watchlists/{slug}", cursor=page.list.next_cursor) if page.list.next_cursor else None
+        next_url = watchlists.page_url(name, page.list.next_cursor) if page.list.next_cursor else None
         return render("watchlist.html", w=page, clock=page.list.clock, next_url=next_url, nav="watchlists",
-                      api_url=watchlist_url(name), feed_url=f"/feeds/watchlists/{slug}.atom")
+                      api_url=watchlists.api_url(name), feed_url=watchlists.feed_url(name))
 
     # -- the add form (the one form that writes) ----------------------------------------------------
 
@@ -157,7 +158,8 @@ def router(state: ServerState) -> APIRouter:
         if not cookie or len(cookie) > 100:
             cookie = fresh = state.csrf.new_cookie()
         response = render("add.html", status, headers, csrf=state.csrf.token(cookie), errors=errors or [],
-                          values=values or {}, token_required=state.settings.token is not None, nav="add")
+                          values=values or {}, limits=FIELD_LIMITS, token_required=state.settings.token is not None,
+                          nav="add")
         if fresh:
             response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", path="/add")
         return response
@@ -179,7 +181,9 @@ def router(state: ServerState) -> APIRouter:
                 not state.csrf.check(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
             raise PageError(403, "Form expired", "This form could not be verified (CSRF check). Reload the page "
                                                  "and send it again.")
-        values = {k: form.get(k, "").strip() for k in _FORM_FIELDS}
+        # A browser sends a textarea's line breaks as CRLF but counts them as one character for its
+        # maxlength: counted as the browser counts, what the form let through passes the server's limits.
+        values = {k: form.get(k, "").replace("\r\n", "\n").strip() for k in _FORM_FIELDS}
         if not token_ok(state.settings.token, form.get("token")):
             return add_page(request, 401, [("token", "a valid token is required to add articles")], values)
         from starlette.concurrency import run_in_threadpool
@@ -239,7 +243,7 @@ def router(state: ServerState) -> APIRouter:
         except NotFound:
             raise PageError(404, "No such watchlist", f"There is no watchlist “{name}”.") from None
         return feed_response(request, "watchlist:" + name, f"storyline: watchlist {name}",
-                             "/watchlists/" + quote(name, safe=""), page.list.cards,
+                             watchlists.page_url(name), page.list.cards,
                              f"Stories matching {page.info.follows}, most recently active first.")
 
     return pages

@@ -177,12 +177,18 @@ class Stats:
 def parse_cursor(text: str | None) -> tuple[float | None, int] | None:
     """A keyset cursor ``LASTSEEN_ID`` (``-_ID`` for undated stories), or ``None`` if malformed.
 
+    Every cursor :func:`make_cursor` writes parses: a story last seen before 1970 has a negative time,
+    and ``repr`` writes some floats with an exponent.
+
     >>> parse_cursor("1795160520.0_17"), parse_cursor("-_3"), parse_cursor("x"), parse_cursor("1_" + "9" * 20)
     ((1795160520.0, 17), (None, 3), None, None)
+    >>> parse_cursor("-2208988800.0_4"), parse_cursor("1e-05_5")
+    ((-2208988800.0, 4), (1e-05, 5))
     """
     if not text:
         return None
-    m = re.fullmatch(r"(-|\d{1,20}(?:\.\d{1,20})?)_(\d{1,18})", text)  # an id SQLite's integers hold
+    # an id SQLite's integers hold
+    m = re.fullmatch(r"(-|-?\d{1,20}(?:\.\d{1,20})?(?:e[+-]?\d{1,3})?)_(\d{1,18})", text)
     if not m:
         return None
     return (None if m.group(1) == "-" else float(m.group(1))), int(m.group(2))

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..cli.render import iso
-from . import charts
+from . import charts, watchlists
 from .security import safe_url
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,6 +59,15 @@ def entity_href(name: str) -> str:
     return "/entity/" + quote(name, safe="")
 
 
+def segment(value: str) -> str:
+    """A value as one path segment of an address: Jinja's ``urlencode`` leaves ``/`` as it is.
+
+    >>> segment("a/b c")
+    'a%2Fb%20c'
+    """
+    return quote(value, safe="")
+
+
 def query(base: str, **params: object) -> str:
     """``base?k=v`` with empty values left out.
 
@@ -73,7 +82,8 @@ def environment() -> jinja2.Environment:
     """The template environment; every value is HTML-escaped unless marked safe here."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.filters.update(ago=ago, when=when, iso=iso, safe_url=safe_url, plural=plural, entity_href=entity_href)
+    env.filters.update(ago=ago, when=when, iso=iso, safe_url=safe_url, plural=plural, entity_href=entity_href,
+                       segment=segment, watchlist_page=watchlists.page_url, watchlist_feed=watchlists.feed_url)
     env.globals.update(query=query, type_labels=TYPE_LABELS, type_singular=TYPE_SINGULAR,
                        sparkline=lambda values, label: Markup(charts.sparkline(values, label)),
                        timeline=lambda points: Markup(charts.timeline(points)))

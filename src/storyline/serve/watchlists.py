@@ -7,12 +7,17 @@ what the alerts saw. The server checks watchlists after every write (:mod:`.aler
 follow new articles within moments; ``pending`` says when a check is still to come.
 
 Where alerts go (webhook URLs, commands) is never shown: a webhook URL often carries a secret.
+
+Every address of a watchlist is built here (:func:`page_url`, :func:`api_url`, :func:`feed_url`), with
+the name percent-encoded into one path segment: names are checked when a watchlist is added
+(:func:`storyline.alerts.watchlists.check_name`), but a store from before holds whatever was typed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from ..alerts.watchlists import Watchlist, Watchlists
 from ..store.base import StoryRow
@@ -60,6 +65,43 @@ class WatchlistPage:
     info: WatchlistInfo
     list: StoryList
     alerts: list[AlertView]
+
+
+def _url(base: str, name: str, params: dict[str, object]) -> str:
+    kept = {k: v for k, v in params.items() if v is not None}
+    if name in (".", ".."):
+        return f"{base}/?" + urlencode({"name": name, **kept})
+    return f"{base}/" + quote(name, safe="") + ("?" + urlencode(kept) if kept else "")
+
+
+def page_url(name: str, cursor: str | None = None) -> str:
+    """The watchlist's page (``cursor``: a later page of it).
+
+    ``.`` and ``..`` go in the query (``/watchlists/?name=..``): percent-encoded or not, a browser reads
+    them in a path as "this folder" and "the folder above", and would open another page.
+
+    >>> page_url("ports"), page_url("../x"), page_url("a b/c", "1_2"), page_url("..", "1_2")
+    ('/watchlists/ports', '/watchlists/..%2Fx', '/watchlists/a%20b%2Fc?cursor=1_2', '/watchlists/?name=..&cursor=1_2')
+    """
+    return _url("/watchlists", name, {"cursor": cursor})
+
+
+def api_url(name: str, cursor: str | None = None, limit: int | None = None) -> str:
+    """The watchlist's JSON (``.`` and ``..`` in the query, as in :func:`page_url`).
+
+    >>> api_url("a/b"), api_url(".", "1_2", 5)
+    ('/api/watchlists/a%2Fb', '/api/watchlists/?name=.&cursor=1_2&limit=5')
+    """
+    return _url("/api/watchlists", name, {"cursor": cursor, "limit": limit})
+
+
+def feed_url(name: str) -> str:
+    """The watchlist's Atom feed (``...atom`` is a plain segment: no name needs a query here).
+
+    >>> feed_url("a/b"), feed_url("..")
+    ('/feeds/watchlists/a%2Fb.atom', '/feeds/watchlists/...atom')
+    """
+    return "/feeds/watchlists/" + quote(name, safe="") + ".atom"
 
 
 def _info(conn: Connection, wl: Watchlist, last_seq: int) -> WatchlistInfo:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from ..ingest.records import ALIASES, BadRecord, to_article
+from ..ingest.records import ALIASES, MAX_TEXT, MAX_TITLE, BadRecord, to_article
 from .db import log_failure, open_store, usable
 
 log = logging.getLogger("storyline.serve")
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 
 MAX_BATCH = 5000
 T = TypeVar("T")
+
+#: The most characters the web takes in each field of an article, counted as sent (markup included):
+#: the add form's ``maxlength`` and the check of both the form and ``POST /api/articles``, where a longer
+#: value is a 422 naming its field. Title and text are what ``storyline ingest`` keeps (it cuts longer
+#: ones from files, which their reader cannot fix; a web client can, so it is told); the rest are
+#: generous for what they hold (an id is often a URL).
+FIELD_LIMITS: dict[str, int] = {"id": 2048, "title": MAX_TITLE, "text": MAX_TEXT, "url": 2048, "source": 200,
+                                "published": 64, "lang": 35}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,26 @@ def rejection(index: int, error: BadRecord) -> Rejected:
     if m and m.group(1) in ALIASES:
         return Rejected(index, m.group(1), m.group(2))
     return Rejected(index, None, message)
+
+
+def check_lengths(record: Mapping[object, object]) -> None:
+    """Raise :class:`BadRecord` for the first field longer than :data:`FIELD_LIMITS` allows, reading the
+    value ``to_article`` would read (any letter case, the first alias that has a value).
+
+    >>> check_lengths({"Headline": "x" * 1001})
+    Traceback (most recent call last):
+    ...
+    storyline.ingest.records.BadRecord: title: too long: 1,001 characters (at most 1,000)
+    >>> check_lengths({"title": "x" * 1000, "body": "short"})
+    """
+    fields: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(key, str):
+            fields.setdefault(key.lower(), value)
+    for name, limit in FIELD_LIMITS.items():
+        value = next((fields[a] for a in ALIASES[name] if fields.get(a) not in (None, "")), None)
+        if isinstance(value, str) and len(value) > limit:
+            raise BadRecord(f"{name}: too long: {len(value):,} characters (at most {limit:,})")
 
 
 class LockedSink:
@@ -119,6 +147,7 @@ class Writer:
             try:
                 if not isinstance(item, Mapping):
                     raise BadRecord(f"expected an object, got {type(item).__name__}")
+                check_lengths(item)
                 articles.append((i, to_article(item)))
             except BadRecord as exc:
                 report.rejected.append(rejection(i, exc))

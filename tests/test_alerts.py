@@ -4,7 +4,9 @@ is retried with back-off), a command gets them on stdin, and nothing repeats aft
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -114,3 +116,93 @@ def test_a_new_story_matching_fires_and_an_unreachable_webhook_never_fails_inges
     # removing the watchlist drops its pending deliveries
     assert run_cli("watchlist", "remove", "lights", "--db", db).returncode == 0
     assert query(db, "SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL")[0][0] == 0
+
+
+class Trickler:
+    """A webhook receiver on 127.0.0.1 that answers 200 at once, then sends its promised body a byte a
+    second (as a stuck proxy or a streaming endpoint does)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.received: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                outer.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                while not outer.stop.is_set():
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    outer.stop.wait(1.0)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_webhook_that_trickles_its_answer_never_holds_up_ingest(run_cli, tmp_path):
+    trickler = Trickler()
+    try:
+        db = tmp_path / "t.db"
+        assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+        assert run_cli("watchlist", "add", "lights", "--query", "lanterns", "--webhook", trickler.url,
+                       "--db", db).returncode == 0
+        start = time.monotonic()
+        proc = run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db, timeout=40)
+        elapsed = time.monotonic() - start
+    finally:
+        trickler.close()
+    assert proc.returncode == 0 and "alert [lights] match:" in proc.stderr, proc.stderr
+    assert elapsed < 15, f"ingest waited {elapsed:.0f} s for a webhook's body"  # it waited for ever before
+    assert [a["watchlist"] for a in trickler.received] == ["lights"]
+    # its status said it was received: delivered, not retried
+    assert query(db, "SELECT count(*) FROM alert_deliveries WHERE target LIKE 'webhook:%' "
+                     "AND delivered_at IS NOT NULL")[0][0] == 1
+
+
+def test_a_webhook_that_never_answers_costs_one_timeout_per_run_not_one_per_alert(run_cli, tmp_path):
+    silent = socket.socket()  # accepts connections (the kernel does) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+    try:
+        db = tmp_path / "s.db"
+        assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+        for name, words in (("lights", "lanterns"), ("harbour", "Corvane"), ("fest", "festival")):
+            assert run_cli("watchlist", "add", name, "--query", words, "--webhook", url, "--db", db).returncode == 0
+        start = time.monotonic()
+        proc = run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db, "--json")
+        elapsed = time.monotonic() - start
+    finally:
+        silent.close()
+    assert proc.returncode == 0 and json.loads(proc.stdout)["new"] == 1, proc.stderr
+    assert proc.stderr.count("storyline: alert [") == 3  # all three alerts are logged
+    (failure,) = [line for line in proc.stderr.splitlines() if "failed (" in line]  # one delivery tried
+    assert f"alert delivery to webhook:{url} failed ({url}: timed out)" in failure
+    assert f"alert delivery to webhook:{url}: 2 more alerts wait for its next try" in proc.stderr
+    assert elapsed < 10, f"ingest took {elapsed:.0f} s: a timeout per alert"  # 3 x 5 s before
+    pending = query(db, "SELECT attempts, next_try > 0, last_error LIKE '%timed out%' FROM alert_deliveries "
+                        "WHERE target LIKE 'webhook:%' ORDER BY id")
+    assert pending == [(1, 1, 1), (0, 1, 1), (0, 1, 1)]  # one attempt counted; all wait for the next try
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-1"])
+def test_alerts_wait_must_be_a_finite_number_of_seconds(run_cli, tmp_path, wait):
+    proc = run_cli("alerts", "--deliver", "--wait", wait, "--db", tmp_path / "none.db")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("storyline alerts: error: argument --wait: must be 0 or more")

@@ -3,6 +3,7 @@ found before any work is done (so a mistake never costs the work, nor leaves a h
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -165,11 +166,27 @@ def test_backfill_checks_its_predictions_path_before_writing_the_store(run_cli, 
     assert len((tmp_path / "p.jsonl").read_text().splitlines()) == len(STREAM)
 
 
-def test_eval_of_a_file_that_is_not_utf8_is_one_line(run_cli, tmp_path):
+def test_eval_reads_a_file_that_is_not_utf8_as_ingest_does_with_one_warning(run_cli, tmp_path):
     latin1 = tmp_path / "latin1.jsonl"
-    latin1.write_bytes(json.dumps(STREAM[0], ensure_ascii=False).replace("Kestrelia", "Kestrélia")
-                       .encode("latin-1") + b"\n")
-    assert "latin1.jsonl: not UTF-8" in one_clear_error(run_cli("eval", latin1, "--no-embeddings"))
+    latin1.write_bytes(b"".join(json.dumps(r, ensure_ascii=False).replace("Kestrelia", "Kestrélia")
+                                .encode("latin-1") + b"\n" for r in STREAM))
+    proc = run_cli("eval", latin1, "--no-embeddings", "--json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr and not error_lines(proc.stderr), proc.stderr
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["articles"] == len(STREAM) and result["skipped"] == 0  # every good line kept
+    (warning,) = [line for line in proc.stderr.splitlines() if line.startswith("storyline: warning: ")]
+    assert warning.startswith(f"storyline: warning: {latin1}: not valid UTF-8 text: ") and "replaced" in warning
+    assert result["warnings"] == [warning[len("storyline: warning: "):]]
+    # ingest says the same of the same file
+    ingested = run_cli("ingest", latin1, "--no-embeddings", "--db", tmp_path / "l.db")
+    assert warning in ingested.stderr.splitlines()
+
+
+def test_eval_refuses_a_compressed_file_as_ingest_does(run_cli, tmp_path):
+    packed = tmp_path / "gold.jsonl"
+    packed.write_bytes(gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in STREAM)))
+    line = one_clear_error(run_cli("eval", packed, "--no-embeddings"))
+    assert "gold.jsonl: not a text file (gzip? decompress it first)" in line
 
 
 # -- --db values -------------------------------------------------------------------------------------
@@ -241,3 +258,11 @@ def test_a_damaged_store_file_is_one_line(run_cli, tmp_path, command):
         handle.write(random.Random(7).randbytes(size // 3 // 4096 * 4096))
     line = one_clear_error(run_cli(*command, "--db", db))
     assert line == f"storyline: error: {db}: database disk image is malformed"
+
+
+@pytest.mark.parametrize("value", ["2", "-1.5", "nan"])
+def test_search_refuses_a_min_similarity_no_article_could_reach(run_cli, tmp_path, value):
+    # It used to search, and say that no story matches.
+    line = usage_error(run_cli("search", "quake", "--meaning", "--min-similarity", value,
+                               "--db", tmp_path / "none.db"))
+    assert "--min-similarity" in line and "from -1 to 1" in line

@@ -117,3 +117,14 @@ def test_clear_errors(run_cli, tmp_path):
     run_cli("feeds", "remove", "1", "--db", str(empty))
     proc = run_cli("watch", "--once", "--db", str(empty))
     assert proc.returncode == 1 and "no feeds to watch" in proc.stderr
+
+
+def test_import_of_a_url_says_how_to_import_it_not_that_no_file_exists(run_cli, tmp_path):
+    db = tmp_path / "f.db"
+    proc = run_cli("feeds", "import", "https://news.example/subscriptions.opml", "--db", db)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = error_lines(proc.stderr)
+    assert "no such file" not in line  # what it said before
+    assert line.startswith("storyline: error: https://news.example/subscriptions.opml: a URL, not a file")
+    assert "storyline feeds import -" in line and "storyline feeds add URL" in line
+    assert not db.exists()  # refused before any store was made

@@ -357,6 +357,44 @@ def test_unreadable_feed_is_one_clear_error(tmp_path, run_cli):
     assert len(error_lines(proc.stderr)) == 1 and "broken.xml" in proc.stderr
 
 
+@pytest.mark.parametrize("url", ["https://news.example/rss.xml", "feed://news.example/rss"])
+def test_a_url_is_one_clear_error_that_says_how_to_follow_the_feed(tmp_path, run_cli, url):
+    proc = run_cli("ingest", url, "--db", tmp_path / "u.db")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    (line,) = error_lines(proc.stderr)
+    assert line.startswith(f"storyline: error: {url}: a URL, not a file") and "no such file" not in line
+    assert f"storyline feeds add {url}" in line and "storyline ingest -" in line
+
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>subs</title></head><body>
+<outline text="News"><outline type="rss" text="Valley Post" xmlUrl="https://post.example/rss"/></outline>
+</body></opml>
+"""
+
+
+@pytest.mark.parametrize("name, body, words", [
+    ("subs.opml", OPML, "an OPML subscription list, not a feed; follow its feeds with `storyline feeds import"),
+    ("subs.xml", OPML, "an OPML subscription list"),
+    ("sitemap.xml", b'<?xml version="1.0"?><urlset><url><loc>https://a.example/</loc></url></urlset>',
+     "XML, but not an RSS or Atom feed"),
+], ids=["opml", "opml-named-xml", "sitemap"])
+def test_xml_that_is_no_feed_is_one_clear_error_not_an_empty_success(tmp_path, run_cli, name, body, words):
+    src = tmp_path / name
+    src.write_bytes(body)
+    good = write_jsonl(tmp_path / "good.jsonl", [{"id": "g1", "title": "Quillon lighthouse restored"}])
+    db = tmp_path / "x.db"
+    proc = run_cli("ingest", src, "--db", db)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr  # it was 0, with 0 articles read
+    (line,) = error_lines(proc.stderr)
+    assert line.startswith(f"storyline: error: {src}: ") and words in line
+    proc = run_cli("ingest", src, good, "--db", db)  # the other inputs are still read
+    assert proc.returncode == 1 and list(stored(db)) == ["g1"]
+    empty = tmp_path / "empty.rss"  # a feed with no entries yet is no error
+    empty.write_bytes(b'<rss version="2.0"><channel><title>Quiet Desk</title></channel></rss>')
+    assert run_cli("ingest", empty, "--db", db).returncode == 0
+
+
 # -- stdin ----------------------------------------------------------------------------------------
 
 def test_jsonl_from_stdin(tmp_path, run_cli):

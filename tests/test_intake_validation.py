@@ -158,6 +158,51 @@ def test_a_feed_entry_with_a_broken_link_is_kept_without_it(tmp_path, run_cli):
     assert "1 entry kept without a link that is not a valid URL" in feed.warning
 
 
+def test_quiet_silences_the_broken_link_warning_and_the_summary_counts_it(tmp_path, run_cli):
+    src = tmp_path / "post.rss"
+    src.write_bytes(RSS_BROKEN_LINKS)
+    db = tmp_path / "quiet.db"
+    proc = run_cli("ingest", src, "--db", db, "--no-embeddings", "--quiet")
+    assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""  # it went to a logger before
+    assert len(query(db, "SELECT id FROM articles")) == 3
+    summary, proc = ingest(run_cli, src, "--db", tmp_path / "json.db", "--quiet")
+    assert proc.stderr == "" and summary["warnings"] == 1 and summary["read"] == 3
+    proc = run_cli("ingest", src, "--db", tmp_path / "loud.db", "--no-embeddings")
+    assert f"storyline: warning: {src}:entry 2: link 'http://post.example:99999/cancel'" in proc.stderr
+    assert "0 bad items skipped, 1 warning." in proc.stderr
+
+
+def test_read_source_tells_its_notice_what_it_kept_without(tmp_path):
+    src = tmp_path / "post.rss"
+    src.write_bytes(RSS_BROKEN_LINKS)
+    said: list[str] = []
+    got = list(read_source(str(src), said.append))
+    assert [a.id for a in got] == ["vp-1", "vp-2", "vp-3"]
+    assert said == [(f"{src}:entry 2: link 'http://post.example:99999/cancel' is not a valid URL; "
+                     "the entry is kept without it")]
+
+
+def test_a_file_that_is_not_utf8_keeps_its_lines_with_one_warning_naming_it(tmp_path, run_cli):
+    jsonl = tmp_path / "latin1.jsonl"
+    jsonl.write_bytes('{"title": "Café opens in Köln"}\n{"title": "Olsk ferry back"}\n'.encode("latin-1"))
+    csv = tmp_path / "cp1252.csv"
+    csv.write_bytes("title,source\nStraße closed at Olsk,Valley Post\n".encode("cp1252"))
+    db = tmp_path / "enc.db"
+    summary, proc = ingest(run_cli, jsonl, csv, "--db", db)
+    assert proc.returncode == 0 and summary["read"] == 3 and summary["skipped"] == 0, proc.stderr
+    warned = [line for line in proc.stderr.splitlines() if line.startswith("storyline: warning: ")]
+    assert warned == [(f"storyline: warning: {jsonl}: not valid UTF-8 text: 2 undecodable bytes were replaced "
+                       "with U+FFFD (save the file as UTF-8 to keep its characters)"),
+                      (f"storyline: warning: {csv}: not valid UTF-8 text: 1 undecodable byte was replaced "
+                       "with U+FFFD (save the file as UTF-8 to keep its characters)")]
+    assert summary["warnings"] == 2
+    assert titles(db) == ["Caf\ufffd opens in K\ufffdln", "Olsk ferry back", "Stra\ufffde closed at Olsk"]
+    utf8 = tmp_path / "fine.jsonl"
+    utf8.write_text('{"title": "Café opens in Köln"}\n', encoding="utf-8")
+    summary, proc = ingest(run_cli, utf8, "--db", tmp_path / "fine.db")
+    assert summary["warnings"] == 0 and "warning" not in proc.stderr
+
+
 # -- 3. lone surrogates ---------------------------------------------------------------------------
 
 def test_lone_surrogates_are_replaced_and_the_article_kept(tmp_path, run_cli):

@@ -97,3 +97,21 @@ def test_watch_runs_rounds_until_stopped(server, tmp_path):
             proc.wait()
     assert proc.returncode == 0 and rest.strip() == "watch: stopped" and not error_lines(rest)
     assert query(db, "SELECT title FROM articles") == [("Ferry returns to Lake Ordway",)]
+
+
+def test_watch_says_which_feed_had_entries_it_skipped_and_why(run_cli, server, tmp_path):
+    server.feed("/feed.xml", rss("Gap Desk", [
+        {"title": "Ferry returns to Lake Ordway", "link": server.url("/g/1"), "published": T0},
+        {"title": None, "link": server.url("/g/2"), "published": T0},   # nothing to make an article of
+        {"title": None, "link": server.url("/g/3"), "published": T0}]))
+    db = str(tmp_path / "w.db")
+    run_cli("feeds", "add", server.url("/feed.xml"), "--db", db)
+    proc = run_cli("watch", "--once", "--allow-private", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    # The round's summary only counted them before: nothing said which feed, or why.
+    assert f"storyline: feed 1 {server.url('/feed.xml')}: 2 entries skipped (entry 2: title: missing" in proc.stderr
+    assert "1 new articles" in proc.stderr and "2 bad entries skipped" in proc.stderr
+    other = str(tmp_path / "q.db")
+    run_cli("feeds", "add", server.url("/feed.xml"), "--db", other)
+    quiet = run_cli("watch", "--once", "--allow-private", "--quiet", "--db", other)
+    assert quiet.returncode == 0 and quiet.stderr == ""

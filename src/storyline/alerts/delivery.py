@@ -19,12 +19,19 @@ from dataclasses import dataclass
 
 MAX_ATTEMPTS = 8
 TIMEOUT = 5.0
+#: Seconds spent reading a webhook's answer after its status (which is what says it was received).
+BODY_SECONDS = 1.0
 #: Seconds a delivery being sent stays claimed by its sender (longer than any attempt can take).
 LEASE = 120.0
 
 
 class DeliveryError(RuntimeError):
-    """One delivery attempt failed; the message says why in one line."""
+    """One delivery attempt failed; the message says why in one line. ``unreachable``: the target
+    gave no answer at all (refused, timed out), so it would fail the same way for any alert."""
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +77,12 @@ def send(target: str, payload: dict, log: Callable[[str], None]) -> None:
             "X-Storyline-Alert": str(payload.get("alert", ""))})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                response.read(65536)
+                _drain(response, time.monotonic() + BODY_SECONDS)
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"HTTP {exc.code} from {url}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"{url}: {reason}") from None
+            raise DeliveryError(f"{url}: {reason}", unreachable=True) from None
         return
     if target.startswith("command:"):
         command = target[len("command:"):]
@@ -90,6 +97,21 @@ def send(target: str, payload: dict, log: Callable[[str], None]) -> None:
     raise DeliveryError(f"unknown alert target {target!r}")
 
 
+def _drain(response, deadline: float, limit: int = 65536) -> None:
+    """Read a little of a webhook's answer, and stop at ``deadline``: its status already said that the
+    alert was received, and a server that trickles its body (or promises more than it sends) must not
+    hold up the ingest that fired the alert."""
+    seen = 0
+    try:
+        while seen < limit and time.monotonic() < deadline:
+            chunk = response.read1(8192)
+            if not chunk:
+                return
+            seen += len(chunk)
+    except OSError:  # a timeout or a broken connection after the status: the alert was delivered
+        return
+
+
 def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None = None) -> DeliveryReport:
     """One pass: try every due delivery once; failures are rescheduled with back-off."""
     log = log or (lambda line: print(f"storyline: {line}", file=sys.stderr))
@@ -100,7 +122,18 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
         "ON a.id = d.alert WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_try <= ? ORDER BY d.id",
         (MAX_ATTEMPTS, now)).fetchall()
     delivered = failed = 0
+    down: dict[str, tuple[float, str]] = {}  # targets that failed in this pass: when to try again, and why
+    put_off: dict[str, int] = {}
     for delivery_id, target, attempts, payload, next_try in due:
+        if target in down:
+            # A webhook that gave no answer (refused, timed out) will give none for the next alert either:
+            # the others wait for its next try (no attempt counted), so a dead server costs one timeout
+            # per pass, not one per alert.
+            retry_at, error = down[target]
+            put_off[target] = put_off.get(target, 0) + db.execute(
+                "UPDATE alert_deliveries SET next_try = ?, last_error = ? WHERE id = ? AND next_try = ? "
+                "AND delivered_at IS NULL", (retry_at, error, delivery_id, next_try)).rowcount
+            continue
         # Claim it first: a server and a CLI run may drain the same queue, and only one may send. A
         # process that dies while sending leaves the claim to expire, and the delivery is tried again.
         claimed = db.execute("UPDATE alert_deliveries SET next_try = ? WHERE id = ? AND next_try = ? "
@@ -111,8 +144,11 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
             send(target, json.loads(payload), log)
         except DeliveryError as exc:
             failed += 1
+            retry_at = time.time() + backoff(attempts, base)
+            if exc.unreachable:
+                down[target] = (retry_at, str(exc))
             db.execute("UPDATE alert_deliveries SET attempts = ?, next_try = ?, last_error = ? WHERE id = ?",
-                       (attempts + 1, time.time() + backoff(attempts, base), str(exc), delivery_id))
+                       (attempts + 1, retry_at, str(exc), delivery_id))
             if attempts + 1 >= MAX_ATTEMPTS:
                 log(f"alert delivery to {target} given up after {MAX_ATTEMPTS} attempts: {exc}")
             else:
@@ -121,6 +157,10 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
         delivered += 1
         db.execute("UPDATE alert_deliveries SET attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
                    (attempts + 1, time.time(), delivery_id))
+    for target, count in put_off.items():
+        if count:
+            log(f"alert delivery to {target}: {count} more {'alert waits' if count == 1 else 'alerts wait'} "
+                "for its next try")
     pending, = db.execute("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ?",
                           (MAX_ATTEMPTS,)).fetchone()
     return DeliveryReport(delivered, failed, int(pending))

@@ -114,9 +114,14 @@ def _read(files: list[str], quiet: bool) -> tuple[list[Any], int]:
 
     articles = []
     skipped = shown = 0
+
+    def notice(message: str) -> None:  # kept, but changed: a broken link dropped, bytes not UTF-8
+        if not quiet:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+
     for path in files:
         try:
-            for item in read_source(path):
+            for item in read_source(path, notice):
                 if isinstance(item, Problem):
                     skipped += 1
                     if not quiet and shown < 50:

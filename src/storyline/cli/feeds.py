@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -190,6 +191,10 @@ def _feeds_import(args: argparse.Namespace) -> int:
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
     except FileNotFoundError:
+        if re.match(r"^(https?|feed)://", args.file, re.IGNORECASE):
+            raise _usage(f"{args.file}: a URL, not a file; import reads an OPML file (or - for stdin): "
+                         "`curl -s URL | storyline feeds import -`, or `storyline feeds add URL` for a "
+                         "feed") from None
         raise _usage(f"{args.file}: no such file") from None
     except IsADirectoryError:
         raise _usage(f"{args.file}: is a directory, not a file") from None
@@ -331,6 +336,10 @@ class _Reporter:
                         f"(next try in {wait}{times})")
         elif result.warning:
             self._write(f"{PROG}: feed {result.feed.id} {result.feed.url}: {result.warning}")
+        if result.problems:  # entries that could not become articles: say which feed, and why
+            n = len(result.problems)
+            self._write(f"{PROG}: feed {result.feed.id} {result.feed.url}: {n} {'entry' if n == 1 else 'entries'} "
+                        f"skipped ({result.problems[0]}{', ...' if n > 1 else ''})")
         now = time.monotonic()
         if done == 1:  # a new round: the first progress line is due a moment from now
             self.next = now + (0.5 if self.tty else self.every)

@@ -193,7 +193,13 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     counts = {"read": 0, "new": 0, "joined": 0, "copy": 0, "duplicate": 0, "skipped": 0}
     failed: list[str] = []
     problems_shown = 0
+    warnings: list[str] = []  # what was kept but changed: a feed entry's broken link, bytes not UTF-8
     from ..store.sqlite import default_path
+
+    def notice(message: str) -> None:
+        warnings.append(message)
+        if not quiet and len(warnings) <= 50:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
 
     engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args), batch_size=500)
     batch: list = []
@@ -209,7 +215,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     try:
         for path in args.files:
             try:
-                for item in read_source(path):
+                for item in read_source(path, notice):
                     if isinstance(item, Problem):
                         counts["skipped"] += 1
                         if not quiet and problems_shown < 50:
@@ -234,14 +240,17 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         progress.close()
     if counts["skipped"] > problems_shown and not quiet:
         print(f"{PROG}: … and {counts['skipped'] - problems_shown} more skipped items", file=sys.stderr)
-    summary = {**counts, "failed_inputs": failed, "stored_articles": totals["articles"],
-               "stories": totals["stories"]}
+    if len(warnings) > 50 and not quiet:
+        print(f"{PROG}: … and {len(warnings) - 50} more warnings", file=sys.stderr)
+    summary = {**counts, "warnings": len(warnings), "failed_inputs": failed,
+               "stored_articles": totals["articles"], "stories": totals["stories"]}
     if args.json:
         print(json.dumps(summary))
     elif not quiet:
         print(f"{PROG}: read {counts['read']:,} articles: {counts['new']:,} started stories, "
               f"{counts['joined']:,} joined stories, {counts['copy']:,} copies, "
-              f"{counts['duplicate']:,} already stored; {counts['skipped']:,} bad items skipped. "
+              f"{counts['duplicate']:,} already stored; {counts['skipped']:,} bad items skipped"
+              f"{f', {len(warnings):,} warning' + ('s' if len(warnings) > 1 else '') if warnings else ''}. "
               f"Store: {totals['articles']:,} articles in {totals['stories']:,} stories.", file=sys.stderr)
     whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
     return 1 if whole_job_failed or failed else 0
@@ -390,15 +399,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate(args.file, config, args.predictions, progress.update)
     except EvalError as exc:
         raise UsageError(str(exc)) from None
-    except UnicodeDecodeError:  # read before any clustering, so nothing is lost
-        raise UsageError(f"{args.file}: not UTF-8 text; save it as UTF-8 (or `storyline ingest` it, which "
-                         "replaces undecodable bytes)") from None
     except OSError as exc:  # the predictions file, written at the end (checked, but a disk can fill)
         if not args.predictions:
             raise
         raise UsageError(f"{args.predictions}: cannot write ({exc.strerror or exc})") from None
     finally:
         progress.close()
+    for warning in result["warnings"]:  # type: ignore[attr-defined]  # e.g. bytes that were not UTF-8
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     for problem in result["problems"]:  # type: ignore[attr-defined]
         print(f"{PROG}: skipped {problem}", file=sys.stderr)
     if args.json:

@@ -42,6 +42,21 @@ class Match:
     score: float | None
 
 
+def _similarity(text: str) -> float:
+    """A cosine similarity, -1 to 1 (beyond, or ``nan``, no article could ever match).
+
+    >>> _similarity("0.35"), _similarity("-1")
+    (0.35, -1.0)
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not -1.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a similarity goes from -1 to 1, not {text}")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
                positive: Callable[[str], int]) -> None:
     """The ``search`` subcommand."""
@@ -54,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
     p.add_argument("--meaning", action="store_true",
                    help="nearest articles in meaning (sentence embeddings), not matching words")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")
-    p.add_argument("--min-similarity", type=float, default=MIN_SIMILARITY, metavar="S",
+    p.add_argument("--min-similarity", type=_similarity, default=MIN_SIMILARITY, metavar="S",
                    help=f"with --meaning: only articles at least this similar, -1 to 1 (default {MIN_SIMILARITY})")
     p.add_argument("--db", help=db_help())
     p.add_argument("--json", action="store_true", help="print a JSON array")

@@ -10,6 +10,21 @@ from datetime import datetime, timezone
 from typing import Any
 
 
+def _seconds(text: str) -> float:
+    """A wait in seconds: 0 or more, and finite (``nan`` or ``inf`` would wait for ever).
+
+    >>> _seconds("60"), _seconds("0.5")
+    (60.0, 0.5)
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, and finite (not {text})")
+    return value
+
+
 def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], int]) -> None:
     """Register the ``watchlist`` and ``alerts`` commands on the CLI's subparsers."""
     p = sub.add_parser("watchlist", help="follow a query or a name; alerts when a story matches or bursts",
@@ -22,7 +37,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
                                    "/watchlists/NAME, with an Atom feed.")
     wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = wsub.add_parser("add", help="add a watchlist")
-    a.add_argument("name", metavar="NAME")
+    a.add_argument("name", metavar="NAME", help="what to call it; it is part of web addresses "
+                                                "(/watchlists/NAME), so not . or .., and no / or \\")
     a.add_argument("--query", help="FTS5 full-text query, e.g. 'port AND strike'")
     a.add_argument("--entity", help="a person, place or organisation, e.g. 'Marta Olsund'")
     a.add_argument("--webhook", metavar="URL", help="POST each alert as JSON to URL (retried with back-off)")
@@ -41,7 +57,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
                                    "with exponential back-off; $STORYLINE_ALERT_RETRY sets the first delay).")
     p.add_argument("--limit", type=positive, default=20, metavar="N", help="at most N alerts (default 20)")
     p.add_argument("--deliver", action="store_true", help="deliver the due alerts first")
-    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                    help="with --deliver: keep retrying for up to SECONDS until the queue is empty")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument("--db", help=db_help())

@@ -6,6 +6,7 @@ order); the gold labels are read separately and never reach the engine.
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 import time
@@ -23,16 +24,32 @@ class EvalError(ValueError):
     """The labelled file cannot be evaluated (unreadable, or lines without a ``story`` label)."""
 
 
-def read_labelled(path: str) -> tuple[list[Article], list[str], list[str]]:
-    """Articles, their gold labels, and problems (``file:line: reason``) of a labelled JSONL file."""
+def read_labelled(path: str, notice: Callable[[str], None] | None = None
+                  ) -> tuple[list[Article], list[str], list[str]]:
+    """Articles, their gold labels, and problems (``file:line: reason``) of a labelled JSONL file.
+
+    The file is read as ``storyline ingest`` reads it: UTF-8 (or UTF-16 with a byte-order mark), bytes
+    that are not read as U+FFFD so its good lines are kept, which ``notice`` is told in one line; a
+    compressed or binary file is refused.
+    """
+    from ..ingest.decoding import REPLACE, not_utf8, replaced_bytes
+    from ..ingest.sources import HEAD_BYTES, not_text, text_encoding
+
     articles: list[Article] = []
     gold: list[str] = []
     problems: list[str] = []
     try:
-        handle = open(path, encoding="utf-8-sig")
+        raw = open(path, "rb")
+        head = raw.peek(HEAD_BYTES)[:HEAD_BYTES]
     except OSError as exc:
-        raise EvalError(f"{path}: cannot read ({exc.strerror})") from None
-    with handle:
+        raise EvalError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    reason = not_text(head)
+    if reason:
+        raw.close()
+        raise EvalError(f"{path}: {reason}")
+    encoding = text_encoding(head)
+    before = replaced_bytes()
+    with io.TextIOWrapper(raw, encoding=encoding, errors=REPLACE) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -54,6 +71,9 @@ def read_labelled(path: str) -> tuple[list[Article], list[str], list[str]]:
                 continue
             articles.append(article)
             gold.append(str(label))
+    replaced = replaced_bytes() - before
+    if replaced and notice is not None:
+        notice(not_utf8(path, replaced, "UTF-16" if encoding == "utf-16" else "UTF-8"))
     if not articles:
         raise EvalError(f"{path}: no labelled articles to evaluate")
     return articles, gold, problems
@@ -65,7 +85,8 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
     from ..engine import Engine
 
     start = time.perf_counter()
-    articles, gold, problems = read_labelled(path)
+    warnings: list[str] = []
+    articles, gold, problems = read_labelled(path, warnings.append)
     with tempfile.TemporaryDirectory(prefix="storyline-eval-") as tmp:
         engine = Engine(str(Path(tmp) / "eval.db"), config, batch_size=2000)
         def reported() -> Iterator[Article]:  # one stream, so embedding keeps a batch ahead throughout
@@ -92,6 +113,7 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
         "gold_stories": len(set(gold)),
         "skipped": len(problems),
         "problems": problems[:20],
+        "warnings": warnings,
         "seconds": round(seconds, 3),
         "articles_per_second": round(len(articles) / seconds, 1) if seconds else None,
     }

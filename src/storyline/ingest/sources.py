@@ -13,17 +13,26 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from ..model import Article
+from .decoding import REPLACE, not_utf8, replaced_bytes
 from .entries import FeedParseError, entry_link, entry_time, parse_document
 from .records import BadRecord, to_article
 
 log = logging.getLogger("storyline.ingest")
+
+#: Where a reader says what it kept but had to change (a link dropped, bytes that were not UTF-8
+#: replaced): one line each, ``file...: what``. Without one, these go to the ``storyline.ingest`` logger.
+Notice = Callable[[str], None]
+
+
+def _warn(message: str) -> None:
+    log.warning("%s", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +226,16 @@ def read_csv(handle: io.TextIOBase, name: str, delimiter: str = ",") -> Iterator
         yield Problem(f"{name}:{reader.line_num}", f"unreadable CSV ({exc}); the rest of the file was skipped")
 
 
-def read_feed(data: bytes, name: str) -> Iterator[Article | Problem]:
+def read_feed(data: bytes, name: str, notice: Notice | None = None) -> Iterator[Article | Problem]:
     """Articles from an RSS or Atom document (parsed by feedparser, which tolerates broken XML).
 
     Dates and links are read as ``storyline watch`` reads them (:func:`~storyline.ingest.entries.entry_time`,
     :func:`~storyline.ingest.entries.entry_link`): an impossible date (year 1) counts as no date, and an
-    entry whose link does not parse is kept without it, which is logged as a warning (it is no skipped
-    item), on the ``storyline.ingest`` logger.
+    entry whose link does not parse is kept without it, which is said to ``notice`` (it is no skipped
+    item; without a ``notice``, it is logged as a warning on the ``storyline.ingest`` logger).
+    An XML document that is no feed (an OPML subscription list, say) is a :class:`SourceError`.
     """
+    notice = notice or _warn
     try:
         parsed = parse_document(data)
     except FeedParseError as exc:
@@ -232,13 +243,18 @@ def read_feed(data: bytes, name: str) -> Iterator[Article | Problem]:
     if not parsed.entries:
         if parsed.get("bozo"):
             raise SourceError(f"{name}: not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
+        if parsed.get("version") == "" and data.strip():  # XML, but neither RSS nor Atom
+            if re.search(rb"<opml[\s>]", data[:4096], re.IGNORECASE):
+                raise SourceError(f"{name}: an OPML subscription list, not a feed; follow its feeds with "
+                                  f"`storyline feeds import {name}` and `storyline watch`")
+            raise SourceError(f"{name}: XML, but not an RSS or Atom feed")
         return
     feed_title = parsed.feed.get("title")
     for number, entry in enumerate(parsed.entries, start=1):
         link, dropped = entry_link(entry)
         if dropped is not None:
-            log.warning("%s:entry %d: link %r is not a valid URL; the entry is kept without it",
-                        name, number, dropped[:100])
+            notice(f"{name}:entry {number}: link {dropped[:100]!r} is not a valid URL; the entry is kept "
+                   "without it")
         record = {
             "id": entry.get("id") or None,
             "title": entry.get("title"),
@@ -279,12 +295,14 @@ def not_text(head: bytes) -> str | None:
     return None
 
 
-def _encoding(head: bytes) -> str:
+def text_encoding(head: bytes) -> str:
+    """The codec of a text whose first bytes are ``head``: UTF-16 after its byte-order mark, else UTF-8
+    (a UTF-8 byte-order mark is skipped)."""
     return "utf-16" if head.startswith(_UTF16_BOMS) else "utf-8-sig"
 
 
 def _sniff(head: bytes) -> str:
-    text = head[:512].decode(_encoding(head), errors="replace").lstrip("\ufeff \t\r\n")
+    text = head[:512].decode(text_encoding(head), errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
         return "feed"
     if text.startswith(("{", "[")):
@@ -292,13 +310,17 @@ def _sniff(head: bytes) -> str:
     return "csv"
 
 
-def read_source(path: str) -> Iterator[Article | Problem]:
+def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | Problem]:
     """Articles and problems from a file path, or from stdin when ``path`` is ``-``.
 
     The format comes from the suffix (.jsonl/.json, .csv/.tsv, .xml/.rss/.atom), else from the
-    first bytes. Text is UTF-8 (or UTF-16 with a byte-order mark); an input that is compressed or
-    binary is a :class:`SourceError`, so the other inputs of a command are still read.
+    first bytes. Text is UTF-8 (or UTF-16 with a byte-order mark); bytes that are not are read as
+    U+FFFD, so the good lines of a file saved in another encoding are kept, and ``notice`` is told
+    (as it is told of feed entries kept without a broken link; without a ``notice`` these go to the
+    ``storyline.ingest`` logger). An input that is compressed or binary, or a URL, is a
+    :class:`SourceError`, so the other inputs of a command are still read.
     """
+    notice = notice or _warn
     if path == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
@@ -308,6 +330,10 @@ def read_source(path: str) -> Iterator[Article | Problem]:
         p = Path(path)
         name = path
         if not p.exists():
+            if re.match(r"^(https?|feed)://", path, re.IGNORECASE):
+                raise SourceError(f"{path}: a URL, not a file; ingest reads files (or - for stdin): follow the feed "
+                                  f"with `storyline feeds add {path}` and `storyline watch`, or pipe it in "
+                                  "with `curl -s URL | storyline ingest -`")
             raise SourceError(f"{path}: no such file")
         if p.is_dir():
             raise SourceError(f"{path}: is a directory, not a file")
@@ -315,7 +341,7 @@ def read_source(path: str) -> Iterator[Article | Problem]:
         kind = ("jsonl" if suffix in JSON_SUFFIXES else "csv" if suffix in CSV_SUFFIXES
                 else "feed" if suffix in FEED_SUFFIXES else "")
         if kind == "jsonl" or kind == "csv":
-            yield from _read_text_file(p, name, kind, "\t" if suffix == ".tsv" else ",")
+            yield from _read_text_file(p, name, kind, "\t" if suffix == ".tsv" else ",", notice)
             return
         try:
             data = p.read_bytes()
@@ -324,11 +350,13 @@ def read_source(path: str) -> Iterator[Article | Problem]:
         _check_text(data[:HEAD_BYTES], name)
         kind = kind or _sniff(data)
     if kind == "feed":
-        yield from read_feed(data, name)
+        yield from read_feed(data, name, notice)
         return
     # newline="": lines end at \n, \r or \r\n only, as in files (str.splitlines would also break a
     # JSON line at a U+2028 inside a string, which JSON allows unescaped).
-    handle = io.StringIO(data.decode(_encoding(data), errors="replace"), newline="")
+    before = replaced_bytes()
+    handle = io.StringIO(data.decode(text_encoding(data), errors=REPLACE), newline="")
+    _say_replaced(notice, name, data[:2], replaced_bytes() - before)
     if kind == "jsonl":
         yield from read_jsonl(handle, name)
     else:
@@ -341,7 +369,13 @@ def _check_text(head: bytes, name: str) -> None:
         raise SourceError(f"{name}: {reason}")
 
 
-def _read_text_file(p: Path, name: str, kind: str, delimiter: str) -> Iterator[Article | Problem]:
+def _say_replaced(notice: Notice, name: str, head: bytes, replaced: int) -> None:
+    if replaced:
+        notice(not_utf8(name, replaced, "UTF-16" if head.startswith(_UTF16_BOMS) else "UTF-8"))
+
+
+def _read_text_file(p: Path, name: str, kind: str, delimiter: str,
+                    notice: Notice) -> Iterator[Article | Problem]:
     try:
         raw: Any = open(p, "rb")
     except OSError as exc:
@@ -353,8 +387,10 @@ def _read_text_file(p: Path, name: str, kind: str, delimiter: str) -> Iterator[A
             raise SourceError(f"{name}: cannot read ({exc.strerror})") from None
         _check_text(head, name)
         # The wrapper is closed with ``raw``.
-        handle = io.TextIOWrapper(raw, encoding=_encoding(head), errors="replace", newline="")
+        handle = io.TextIOWrapper(raw, encoding=text_encoding(head), errors=REPLACE, newline="")
+        before = replaced_bytes()  # counted in this thread while the file is read (once, at its end)
         if kind == "jsonl":
             yield from read_jsonl(handle, name)
         else:
             yield from read_csv(handle, name, delimiter)
+        _say_replaced(notice, name, head, replaced_bytes() - before)

@@ -11,7 +11,7 @@ import json
 from storyline import Article, Engine
 from storyline.stories.storylines import StorylineLinks
 
-from serve_server import Server
+from serve_server import Server, demo_store
 
 H = 3600.0
 
@@ -113,3 +113,36 @@ def test_cli_and_web_show_the_storyline(tmp_path, run_cli):
         assert alone and server.get(f"/api/stories/{alone[0]}").json()["storyline"] is None
     finally:
         server.stop()
+
+
+def test_storylines_sort_by_coverage_and_since_counts_before_the_limit(tmp_path, run_cli):
+    db = demo_store(tmp_path)
+
+    def listed(*args: str) -> list[dict]:
+        proc = run_cli("stories", "--storylines", "--db", db, "--json", "--limit", "50", *args)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    def size(line: dict) -> int:
+        return sum(s["articles"] for s in line["stories"])
+
+    def last(line: dict) -> str:
+        return max(s["last_seen"] for s in line["stories"])
+
+    by_activity = listed()
+    assert len(by_activity) >= 3
+    assert [last(x) for x in by_activity] == sorted((last(x) for x in by_activity), reverse=True)
+    by_coverage = listed("--sort", "coverage")
+    assert sorted(x["id"] for x in by_coverage) == sorted(x["id"] for x in by_activity)
+    assert [size(x) for x in by_coverage] == sorted((size(x) for x in by_coverage), reverse=True)
+    assert [x["id"] for x in by_coverage] != [x["id"] for x in by_activity]  # the order did change
+
+    # --since keeps the storylines active in the window, then --limit takes the best of those: the most
+    # covered of the recent ones, even when older ones are more covered.
+    recent = listed("--since", "6h")
+    assert 0 < len(recent) < len(by_activity)
+    best_recent = max(recent, key=size)
+    top = listed("--sort", "coverage", "--since", "6h", "--limit", "1")
+    assert [x["id"] for x in top] == [best_recent["id"]]
+    text = run_cli("stories", "--storylines", "--db", db, "--limit", "50").stdout
+    assert " 1 articles" not in text and "(1 article," in text

@@ -48,7 +48,8 @@ def test_environment_overrides_the_file(tmp_path):
     ({"interval": "soon"}, "not a duration: 'soon'"),
     ({"allow_private": "maybe"}, "not a yes/no value: 'maybe'"),
     ({"per_host": 0}, "per_host must be 1 or more"),
-    ({"timeout": 0}, "interval and timeout must be more than 0"),
+    ({"timeout": 0}, "^timeout must be more than 0"),
+    ({"interval": "0s"}, "^interval must be more than 0"),
 ])
 def test_bad_settings_say_what_is_wrong(values, message):
     with pytest.raises(SettingsError, match=message):

@@ -308,10 +308,11 @@ def _storylines(args: argparse.Namespace) -> int:
     from .render import storyline_json, storyline_lines
 
     with _open_reader(args.db) as reader:
-        lines = reader.storylines(limit=args.limit)
-        latest = reader.store.latest_time()
-    if args.since is not None and latest is not None:  # counted back from the newest article, as for stories
-        lines = [line for line in lines if (line.stories[0].last_seen or 0.0) >= latest - args.since]
+        since = None
+        if args.since is not None:  # counted back from the newest article, as for stories
+            latest = reader.store.latest_time()
+            since = None if latest is None else latest - args.since
+        lines = reader.storylines(limit=args.limit, since=since, sort=args.sort)
     return _print_ranked(args.json, lines, storyline_json, storyline_lines,
                          "No storylines yet: no two stories are related closely enough.")
 

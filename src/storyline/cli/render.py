@@ -59,6 +59,15 @@ def story_json(story: Story) -> dict[str, object]:
     return out
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and its noun, singular for one.
+
+    >>> _count(1, "article"), _count(2, "outlet")
+    ('1 article', '2 outlets')
+    """
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 def story_lines(rank: int, story: Story) -> list[str]:
     """A story as a few readable lines for a list."""
     width = _width()
@@ -67,9 +76,8 @@ def story_lines(rank: int, story: Story) -> list[str]:
         same_day = when(story.first_seen)[:10] == when(story.last_seen)[:10]
         span += " → " + when(story.last_seen, with_date=not same_day)
     lines = textwrap.wrap(f"{rank:>2}. {story.headline}", width, subsequent_indent="    ")
-    outlets = "outlet" if story.outlets == 1 else "outlets"
-    arts = "article" if story.articles == 1 else "articles"
-    lines.append(f"    {story.articles} {arts} · {story.outlets} {outlets} · {span} · story {story.id}")
+    lines.append(f"    {_count(story.articles, 'article')} · {_count(story.outlets, 'outlet')} · {span} · "
+                 f"story {story.id}")
     if story.summary:
         lines += textwrap.wrap(story.summary, width, initial_indent="    ", subsequent_indent="    ")
     if story.entities:
@@ -82,7 +90,7 @@ def story_page(story: Story) -> list[str]:
     width = _width()
     lines = textwrap.wrap(story.headline, width)
     lines.append("=" * min(width, max(len(l) for l in lines)))
-    lines.append(f"story {story.id} · {story.articles} articles · {story.outlets} outlets · "
+    lines.append(f"story {story.id} · {_count(story.articles, 'article')} · {_count(story.outlets, 'outlet')} · "
                  f"first seen {when(story.first_seen)} · last seen {when(story.last_seen)}")
     if len(story.languages) > 1:
         lines.append("in " + ", ".join(f"{lang} ({n})" for lang, n in story.languages))
@@ -124,7 +132,9 @@ def storyline_json(line: Storyline) -> dict[str, object]:
 def storyline_lines(rank: int, line: Storyline) -> list[str]:
     """A storyline for the terminal: its name, then its stories, newest activity first."""
     articles = sum(s.articles for s in line.stories)
-    out = [f"{rank:>2}. {line.name}", f"    {len(line.stories)} stories · {articles} articles · storyline {line.id}"]
+    out = [f"{rank:>2}. {line.name}",
+           f"    {len(line.stories)} stories · {_count(articles, 'article')} · storyline {line.id}"]
     for story in line.stories:
-        out.append(f"    - {story.headline} ({story.articles} articles, story {story.id}, last seen {when(story.last_seen, with_date=False)})")
+        out.append(f"    - {story.headline} ({_count(story.articles, 'article')}, story {story.id}, "
+                   f"last seen {when(story.last_seen, with_date=False)})")
     return out

@@ -65,7 +65,8 @@ def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
                                    "full-text search (quotes, OR and -word work), or with --meaning by what "
                                    "the query means, across languages (needs embeddings, on by default when "
                                    "ingesting).")
-    p.add_argument("query", metavar="QUERY")
+    p.add_argument("query", metavar="QUERY",
+                   help="the words to find; a query that starts with - goes after -- (search -- -word)")
     p.add_argument("--meaning", action="store_true",
                    help="nearest articles in meaning (sentence embeddings), not matching words")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")

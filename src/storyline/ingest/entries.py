@@ -202,7 +202,7 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     if parsed.get("bozo") and entries:
         exc = parsed.get("bozo_exception")
         if type(exc).__name__ not in ("CharacterEncodingOverride", "NonXMLContentType"):
-            warning = f"partly malformed XML, {len(entries)} entries recovered ({_bozo_reason(exc)})"
+            warning = f"partly malformed XML, {len(entries)} {'entry' if len(entries) == 1 else 'entries'} recovered ({_bozo_reason(exc)})"
     meta = parsed.feed
     title = strip_html(str(meta.get("title") or "")).replace("\n", " ").strip() or None
     site = meta.get("link")

@@ -143,8 +143,9 @@ class WatchSettings(FetchLimits):
         for name in ("concurrency", "per_host", "max_bytes", "max_decoded_bytes"):
             if getattr(result, name) < 1:
                 raise SettingsError(f"{name} must be 1 or more")
-        if result.interval <= 0 or result.timeout <= 0:
-            raise SettingsError("interval and timeout must be more than 0")
+        for name in ("interval", "timeout"):
+            if getattr(result, name) <= 0:
+                raise SettingsError(f"{name} must be more than 0")
         return result
 
     @classmethod

@@ -48,22 +48,32 @@ def read_story(store: "Store", vectorizer: Vectorizer, story_id: int) -> Story |
     return describe(row, store.story_articles(row.id), vectorizer)
 
 
-def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limit: int = 20) -> list["Storyline"]:
+def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limit: int = 20,
+                    since: float | None = None, sort: str = "activity") -> list["Storyline"]:
     """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most recently
-    active first. Reads every stored decision: a command's work, not a page's."""
+    active first (``sort="coverage"``: most articles first, then outlets summed over its stories),
+    only those active since ``since`` (Unix seconds) if given. Reads every stored decision: a
+    command's work, not a page's."""
     from .storylines import assemble, gather
 
     from ..store.reads import resolver
 
+    if sort not in ("activity", "coverage"):
+        raise ValueError(f"unknown storyline order: {sort!r} (activity or coverage)")
     groups = gather(store.runner_ups(config.storyline_low), config.storyline_evidence, config.storyline_low,
                     config.storyline_max_stories).groups(resolver(store.merges()))
-    # The order (newest activity first, then the smallest story id, as a Storyline sorts) needs only
-    # the stories' counters: only the storylines shown are described (most of the time, at scale).
+    # The order (then the smallest story id, as a Storyline sorts) needs only the stories' counters:
+    # only the storylines shown are described (most of the time, at scale).
     ranked = []
     for group in groups:
         rows = [r for r in map(store.story, group) if r is not None]
-        if len(rows) > 1:
-            ranked.append((-max(r.last_seen or 0.0 for r in rows), min(r.id for r in rows), [r.id for r in rows]))
+        if len(rows) < 2:
+            continue
+        last = max(r.last_seen or 0.0 for r in rows)
+        if since is not None and last < since:
+            continue
+        key = (-last,) if sort == "activity" else (-sum(r.articles for r in rows), -sum(r.outlets for r in rows), -last)
+        ranked.append((key, min(r.id for r in rows), [r.id for r in rows]))
     ranked.sort()
     return [assemble([s for s in (read_story(store, vectorizer, i) for i in ids) if s is not None])
             for _, _, ids in ranked[:limit]]
@@ -102,9 +112,9 @@ class StoryReader:
         """See :func:`read_story`."""
         return read_story(self.store, self.vectorizer, story_id)
 
-    def storylines(self, limit: int = 20) -> list["Storyline"]:
+    def storylines(self, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
         """See :func:`read_storylines`."""
-        return read_storylines(self.store, self.vectorizer, self.config, limit)
+        return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
 
     def close(self) -> None:
         """Close the store if this reader opened it."""

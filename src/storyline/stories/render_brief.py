@@ -30,10 +30,20 @@ def _title(brief: Brief) -> str:
     return f"Brief{topic}: {_when(brief.start)} – {_when(brief.end)} UTC"
 
 
+def _of(articles: int, outlets: int) -> str:
+    """Counts of articles and outlets, in the singular where it is one.
+
+    >>> _of(3, 1), _of(1, 1)
+    ('3 articles from 1 outlet', '1 article from 1 outlet')
+    """
+    return (f"{articles} {'article' if articles == 1 else 'articles'} from "
+            f"{outlets} {'outlet' if outlets == 1 else 'outlets'}")
+
+
 def _overview(brief: Brief) -> str:
     since = f" since the last brief ({_when(brief.previous.clock)})" if brief.previous else ""
     new = len(brief.new)
-    return (f"{brief.articles} articles from {brief.outlets} outlets{since}: "
+    return (f"{_of(brief.articles, brief.outlets)}{since}: "
             f"{new} new {'story' if new == 1 else 'stories'}, {len(brief.developing)} developing.")
 
 
@@ -64,7 +74,7 @@ def markdown(brief: Brief) -> str:
         out += ["", f"## {label}", ""]
         for s in stories:
             out += [f"### {s.headline}", "",
-                    f"*{s.why}. {s.articles} articles from {s.outlets} outlets in all, "
+                    f"*{s.why}. {_of(s.articles, s.outlets)} in all, "
                     f"{_when(s.first_seen)} – {_when(s.last_seen)} UTC (story {s.id}).*", ""]
             if s.summary:
                 out += [s.summary, ""]
@@ -135,8 +145,7 @@ def html_fragment(brief: Brief, story_href: Callable[[int], str] | None = None) 
                 headline = f'<a href="{e(story_href(s.id))}">{headline}</a>'
             parts.append(f'<article class="story" data-id="{s.id}"><h3><span class="tag {s.status}">'
                          f'{s.status}</span><span class="headline">{headline}</span></h3>')
-            parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {s.articles} articles from '
-                         f'{s.outlets} outlets in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
+            parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {_of(s.articles, s.outlets)} in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
             if s.summary:
                 parts.append(f"<p>{e(s.summary)}</p>")
             new = _what_is_new(s)

@@ -145,7 +145,8 @@ def html_fragment(brief: Brief, story_href: Callable[[int], str] | None = None) 
                 headline = f'<a href="{e(story_href(s.id))}">{headline}</a>'
             parts.append(f'<article class="story" data-id="{s.id}"><h3><span class="tag {s.status}">'
                          f'{s.status}</span><span class="headline">{headline}</span></h3>')
-            parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {_of(s.articles, s.outlets)} in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
+            parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {_of(s.articles, s.outlets)} '
+                         f'in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
             if s.summary:
                 parts.append(f"<p>{e(s.summary)}</p>")
             new = _what_is_new(s)

@@ -60,6 +60,15 @@ class Config:
     Traceback (most recent call last):
     ...
     ValueError: body_words must be a whole number, 1 or more (got 0)
+
+    Values given to the constructor are checked the same way (a string is read as the field's type):
+
+    >>> Config(threshold="0.4").threshold
+    0.4
+    >>> Config(threshold="high")
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be a number (got 'high')
     """
 
     #: A story must score at least this much for an article to join it; below, a new story starts.
@@ -111,6 +120,17 @@ class Config:
     storyline_evidence: float = 0.25
     #: Stories at most in one storyline (its strongest links first): weak links must not chain an archive.
     storyline_max_stories: int = 25
+
+    def __post_init__(self) -> None:
+        # Checked here too, not only as a file or the environment is read: a wrong value given in code
+        # would otherwise fail deep inside the engine, articles later (or quietly change nothing).
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "decision" and value == f.default:
+                continue
+            checked = _checked(f.name, str(f.type), value)
+            if checked is not value:
+                object.__setattr__(self, f.name, checked)
 
     def with_overrides(self, values: Mapping[str, object]) -> "Config":
         """A copy with some fields replaced; strings are converted to each field's type.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from .model import Article, Assignment, Story
 if TYPE_CHECKING:  # pragma: no cover
     from .stories.storylines import Storyline
 from .store.base import ArticleRow, Store
+from .store.errors import StoreError
 from .store.sqlite import SQLiteStore
 from .text.embeddings import Embedder, embedder_for, embedding_text
 from .text.features import Vectorizer, pack, unpack
@@ -55,22 +57,48 @@ class _Known:
 class Engine:
     """Keeps a set of stories up to date as articles arrive, and answers for them.
 
-    ``store`` is a path to an SQLite file, a ``postgresql://`` URL, a :class:`~storyline.store.base.Store`,
-    or ``None`` for an in-memory store. Articles are written in batches; ``flush()`` (or leaving a
-    ``with`` block) writes what is pending. Several engines (in several processes) may share a
-    PostgreSQL store: each reads what the others wrote before it places an article. ``on_flush`` is
-    called with the number of articles written so far.
+    ``store`` is a path to an SQLite file (a ``str`` or a :class:`pathlib.Path`), a ``postgresql://``
+    URL, a :class:`~storyline.store.base.Store`, or ``None`` for an in-memory store. Articles are
+    written in batches; ``flush()`` (or leaving a ``with`` block, or ``close()``) writes what is
+    pending; a closed engine refuses further work with a :class:`~storyline.store.errors.StoreError`.
+    Several engines in several processes may share a store: each reads what the others wrote before
+    it places an article. Within one process, share one engine (under a lock, as ``storyline serve``
+    does): the store's writer turns are file locks, which do not separate engines of one process.
+    ``close()`` closes the store, also one passed in. ``on_flush`` is called with the number of articles written so far.
+
+    >>> with Engine(config=Config(embeddings="none")) as engine:
+    ...     engine.add(Article(id="1", title="Quake strikes Qeshm island off Iran", published=0.0)).kind
+    'new'
+    >>> Engine("")
+    Traceback (most recent call last):
+    ...
+    storyline.store.errors.StoreError: the store's path is empty; name an SQLite file, or pass None for an in-memory store
     """
 
-    def __init__(self, store: Store | str | None = None, config: Config | None = None,
+    def __init__(self, store: Store | str | os.PathLike[str] | None = None, config: Config | None = None,
                  batch_size: int = 1000, on_flush: Callable[[int], None] | None = None) -> None:
+        if config is not None and not isinstance(config, Config):
+            raise TypeError(f"config must be a storyline.Config, not {type(config).__name__} "
+                            "(build one with Config(...) or Config().with_overrides({...}))")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number, 1 or more (got {batch_size!r})")
         self.config = config or Config()
+        if isinstance(store, os.PathLike):
+            store = os.fspath(store)
         if store is None:
             store = SQLiteStore(":memory:")
         elif isinstance(store, str):
+            if not store.strip():  # open_store would take the default path: a file nobody asked for
+                raise StoreError("the store's path is empty; name an SQLite file, or pass None for an "
+                                 "in-memory store")
             from .store.open import open_store
 
             store = open_store(store)
+        elif not (hasattr(store, "replay") and hasattr(store, "write_batch")):  # Store is a Protocol
+            raise TypeError(f"store must be a path, a postgresql:// URL, a Store or None, "
+                            f"not {type(store).__name__}")
+        if isinstance(store, SQLiteStore) and store.path != ":memory:":
+            _check_writable(store)  # else the first flush fails, and every article placed till then is lost
         self.store: Store = store
         self.batch_size = batch_size
         self.on_flush = on_flush
@@ -87,6 +115,7 @@ class Engine:
         self._wrote = False  # this engine has written articles
         self.written = 0
         self._writing = False  # holding the store's writer lock (taken by add, released by flush)
+        self._closed = False
         self._restore()
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -98,17 +127,28 @@ class Engine:
         self.close()
 
     def close(self) -> None:
-        """Write what is pending (with a snapshot of the document frequencies) and release the store."""
+        """Write what is pending (with a snapshot of the document frequencies) and release the store.
+
+        Closing a closed engine does nothing; any other use of it raises ``StoreError``.
+        """
+        if self._closed:
+            return
         self.flush(snapshot=True)
         if self._wrote and self._snapshot_seq < self._seq:  # flushed before, with the snapshot behind
             self._catch_up()
             self._writing = False  # write_batch releases the writer lock
             self.store.write_batch([], [], self._snapshot())
         self.store.close()
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("this Engine is closed; open a new one to go on")
 
     def _catch_up(self) -> None:
         """Take the store's writer lock, then learn what other processes stored since we last looked:
         so that no two processes sharing a store keep one article twice or open two stories for one event."""
+        self._check_open()  # add() always comes here first after close(), which released the lock
         last = self.store.begin_write()
         self._writing = True
         if last <= self._seq:
@@ -163,6 +203,7 @@ class Engine:
         Writing them every 1,000 articles made the cost per article grow with the vocabulary
         (a third of the time at 300k articles); a restart reads the few articles after the snapshot.
         """
+        self._check_open()
         if not self._pending and not self._merges:
             if self._writing:
                 self._writing = False
@@ -213,19 +254,43 @@ class Engine:
 
         ``meaning`` is the article's embedding when the caller computed it already (:meth:`add_many`
         embeds in batches, which is several times faster than one by one).
+
+        The id is an article's identity: an id seen before gives ``"duplicate"``, whatever the text,
+        and the first version stays. A field of the wrong type, an empty id, no title and no text, an
+        impossible date or a link that does not parse raise ``TypeError`` or ``ValueError`` naming the
+        field, and change nothing.
         """
+        a = article
+        if not (isinstance(a, Article) and isinstance(a.id, str) and a.id and isinstance(a.title, str)
+                and isinstance(a.text, str) and (a.title or a.text) and (a.url is None or isinstance(a.url, str))
+                and (a.source is None or isinstance(a.source, str)) and (a.lang is None or isinstance(a.lang, str))):
+            raise _refusal(a)  # checked before anything changes: a bad row would fail its whole batch
         if article.published is not None and not published_ok(article.published):
             # Checked here too for articles built in Python, not read by storyline.ingest: one
             # impossible date (NaN, year 1 or 10000) would break every later view of the store.
+            hint = " (a datetime's .timestamp() gives them)" if hasattr(article.published, "timestamp") else ""
             raise ValueError(f"article {article.id!r}: published must be Unix seconds from 1900 through 2200, "
-                             f"not {article.published!r}")
+                             f"not {article.published!r}{hint}")
+        published = article.published
+        if published is not None and type(published) is not float:
+            published = float(published)  # an int, or numpy's float32: SQLite would keep that one as bytes
         if self._writing and self.store.contended():  # another process waits: write, and take turns
             self.flush()
         if not self._writing:
             self._catch_up()
         known = self._known
-        canon = canonical_url(article.url) if article.url else None
-        key = text_key(article.title, article.text)
+        try:
+            canon = canonical_url(article.url) if article.url else None
+        except ValueError as exc:
+            raise ValueError(f"article {article.id!r}: url does not parse ({exc}): {article.url!r}") from None
+        try:
+            key = text_key(article.title, article.text)
+            names = article.id + (article.url or "") + (article.source or "") + (article.lang or "")
+            if not names.isascii():
+                names.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"article {article.id!r}: a field holds a lone surrogate, which no store can keep "
+                             "(storyline.ingest.records.clean_text replaces them)") from None
         original = (article.id if article.id in known.seq_of_id else
                     known.id_of_url.get(canon) if canon else None) or \
             known.id_of_text.get((key, article.source or ""))
@@ -251,11 +316,11 @@ class Engine:
         self._seq += 1
         seq = self._seq
         if copy_of is not None:
-            story = self.clusterer.add_copy(self._story_of(copy_of), article.published)
+            story = self.clusterer.add_copy(self._story_of(copy_of), published)
             resemblance = copy[1] if copy else 1.0
             decision = Decision(story, "copy", resemblance, {"resemblance": round(resemblance, 4)})
         else:
-            decision = self.clusterer.learn_one(f, article.published)
+            decision = self.clusterer.learn_one(f, published)
             self.near.add(seq, sk)
             for gone in decision.merged:
                 self._merges.append((gone, decision.story))
@@ -263,7 +328,7 @@ class Engine:
                                 copy_of, decision.runner_up, decision.runner_up_score, decision.merged)
         self._remember(seq, article.id, canon, key, article.source, decision.story)
         self._pending.append(ArticleRow(
-            seq, article.id, article.title, article.text, article.url, canon, article.published,
+            seq, article.id, article.title, article.text, article.url, canon, published,
             article.source, f.lang, decision.story, decision.kind, copy_of, key, decision.score,
             _COMPACT.encode(_why(assignment, self.clusterer.bar)), pack(f, sk)))
         if len(self._pending) >= self.batch_size:
@@ -311,6 +376,7 @@ class Engine:
 
     def story_of(self, article_id: str) -> int | None:
         """The live story an article belongs to now, or ``None`` if it is unknown."""
+        self._check_open()
         if article_id in self._known.seq_of_id:
             return self._story_of(article_id)
         row = self.store.article(article_id)
@@ -334,17 +400,48 @@ class Engine:
         self.flush()
         return read_story(self.store, self.vectorizer, story_id)
 
-    def storylines(self, limit: int = 20) -> list["Storyline"]:
+    def storylines(self, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
         """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most
-        recently active first. Reads every stored decision: a command's work, not a page's."""
+        recently active first (``sort="coverage"``: most articles first), only those active since
+        ``since`` (Unix seconds) if given. Reads every stored decision: a command's work, not a page's."""
         from .stories.reader import read_storylines
 
         self.flush()
-        return read_storylines(self.store, self.vectorizer, self.config, limit)
+        return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
 
 
 #: One encoder for every article's decision: json.dumps with options builds a new one per call (half its cost).
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def _check_writable(store: SQLiteStore) -> None:
+    """Refuse an SQLite store this process may not write (its file, or the folder that keeps its journal)."""
+    folder = os.path.dirname(os.path.abspath(store.path))
+    for name in (store.path, folder):
+        if not os.access(name, os.W_OK):
+            store.close()
+            raise StoreError(f"{store.path}: cannot write to {name} (read-only); an Engine writes to its store, "
+                             "a StoryReader only reads")
+
+
+def _refusal(article: object) -> Exception:
+    """Why :meth:`Engine.add` refuses ``article`` (which failed its quick check), as the error to raise.
+
+    >>> _refusal(Article(id="1", title=None))
+    TypeError("article '1': title must be a str, not NoneType")
+    """
+    if not isinstance(article, Article):
+        return TypeError(f"Engine.add takes a storyline.Article, not {type(article).__name__}")
+    if not isinstance(article.id, str):
+        return TypeError(f"article id must be a str, not {type(article.id).__name__}: {article.id!r}")
+    if not article.id:
+        return ValueError("article id is empty")
+    for name, optional in (("title", False), ("text", False), ("url", True), ("source", True), ("lang", True)):
+        value = getattr(article, name)
+        if not (isinstance(value, str) or optional and value is None):
+            kind = "a str or None" if optional else "a str"
+            return TypeError(f"article {article.id!r}: {name} must be {kind}, not {type(value).__name__}")
+    return ValueError(f"article {article.id!r}: no title and no text")
 
 
 def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 class Article:
     """One news article as it enters the engine.
 
-    ``published`` is a Unix timestamp in seconds (UTC) or ``None`` when the source gives no date.
+    ``published`` is a Unix timestamp in seconds (UTC) or ``None`` when the source gives no date. The
+    text fields are ``str`` (``url``, ``source`` and ``lang`` may be ``None``); ``id`` names the
+    article, so another article with the same id is a duplicate of it.
 
     >>> Article(id="a1", title="Quake hits coast").text
     ''
@@ -30,8 +32,9 @@ class Assignment:
 
     ``kind`` is ``"new"`` (started a story), ``"joined"`` (joined an existing story), ``"copy"``
     (near-identical copy of ``copy_of``), or ``"duplicate"`` (an exact copy already stored: nothing
-    changed). ``scores`` holds the winning candidate's similarity features; ``runner_up`` the best
-    story it did not join, if any.
+    changed; ``copy_of`` is the stored article it repeats, itself when its id was seen before).
+    ``scores`` holds the winning candidate's similarity features; ``runner_up`` the best story it did
+    not join, if any.
     """
 
     article_id: str

@@ -161,6 +161,9 @@ class SQLiteStore(StoryReads):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
+            if "readonly" in str(exc):  # WAL mode needs its -wal and -shm files beside the database
+                raise StoreError(f"{self.path}: cannot write to the file or its folder (read-only), which "
+                                 "SQLite needs even to read this store") from None
             raise StoreError(f"{self.path}: not a usable storyline database ({exc})") from None
         #: Taken by :meth:`begin_write`, given back by :meth:`write_batch` or :meth:`end_write`.
         self._turns = None if self.path == ":memory:" else WriterTurns(self.path)

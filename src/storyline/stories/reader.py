@@ -16,9 +16,10 @@ however large the store is. Both describe stories with the same functions, below
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from ..config import Config
+from ..config import MAX_INT, Config
 from ..model import Story
 from ..text.features import Vectorizer
 from .vocabulary import stored_vectorizer
@@ -28,20 +29,45 @@ if TYPE_CHECKING:  # pragma: no cover
     from .storylines import Storyline
 
 
+def _check_window(since: object, limit: object) -> None:
+    """Refuse a ``since`` or ``limit`` a database would take and quietly misread (``"24h"`` compared
+    as text, ``-1`` as no limit), with an error that names it.
+
+    >>> _check_window(None, 20)
+    >>> _check_window("24h", 20)
+    Traceback (most recent call last):
+    ...
+    TypeError: since must be Unix seconds (a float) or None, not str: '24h' (storyline.config.parse_duration reads '24h' as an age)
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"limit must be a whole number, not {type(limit).__name__}: {limit!r}")
+    if limit < 0:
+        raise ValueError(f"limit must be 0 or more (got {limit})")
+    if since is not None and (isinstance(since, bool) or not isinstance(since, (int, float))):
+        hint = " (storyline.config.parse_duration reads '24h' as an age)" if isinstance(since, str) else ""
+        raise TypeError(f"since must be Unix seconds (a float) or None, not {type(since).__name__}: {since!r}{hint}")
+
+
 def read_stories(store: "Store", vectorizer: Vectorizer, since: float | None = None, limit: int = 20,
                  sort: str = "activity") -> list[Story]:
     """Stories described for a reader: most recently active first, or (``sort="coverage"``) the most
-    widely covered first."""
+    widely covered first; at most ``limit``, only those active since ``since`` (Unix seconds) if given."""
     from .describe import describe
 
+    _check_window(since, limit)
     return [describe(row, store.story_articles(row.id), vectorizer)
             for row in store.stories(since=since, limit=limit, sort=sort)]
 
 
 def read_story(store: "Store", vectorizer: Vectorizer, story_id: int) -> Story | None:
-    """One story, described for a reader (a merged id gives the story that absorbed it)."""
+    """One story, described for a reader (a merged id gives the story that absorbed it), or ``None``
+    if there is no such story. An id that is not a whole number raises ``TypeError``."""
     from .describe import describe
 
+    if isinstance(story_id, bool) or not isinstance(story_id, int):
+        raise TypeError(f"a story id is a whole number, not {type(story_id).__name__}: {story_id!r}")
+    if not 0 < story_id <= MAX_INT:  # ids count from 1; a database cannot even compare a larger one
+        return None
     row = store.story(story_id)
     if row is None:
         return None
@@ -60,6 +86,7 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
 
     if sort not in ("activity", "coverage"):
         raise ValueError(f"unknown storyline order: {sort!r} (activity or coverage)")
+    _check_window(since, limit)
     groups = gather(store.runner_ups(config.storyline_low), config.storyline_evidence, config.storyline_low,
                     config.storyline_max_stories).groups(resolver(store.merges()))
     # The order (then the smallest story id, as a Storyline sorts) needs only the stories' counters:
@@ -82,20 +109,40 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
 class StoryReader:
     """Stories of a store, read without starting an engine.
 
-    ``store`` is a path to an SQLite file, a ``postgresql://`` URL or an open
-    :class:`~storyline.store.base.Store` (left open by :meth:`close`). Keywords are weighed with the
-    vocabulary the engine last saved, which every finished ``ingest`` brings up to date.
+    ``store`` is a path to an SQLite file (a ``str`` or a :class:`pathlib.Path`), a ``postgresql://``
+    URL or an open :class:`~storyline.store.base.Store` (left open by :meth:`close`). A reader never
+    creates a store: an SQLite file that is not there raises
+    :class:`~storyline.store.errors.StoreError`, as does using a closed reader. Keywords are weighed
+    with the vocabulary the engine last saved, which every finished ``ingest`` brings up to date.
     """
 
-    def __init__(self, store: "Store | str", config: Config | None = None) -> None:
+    def __init__(self, store: "Store | str | os.PathLike[str]", config: Config | None = None) -> None:
+        from ..store.errors import StoreError
+
+        if config is not None and not isinstance(config, Config):
+            raise TypeError(f"config must be a storyline.Config, not {type(config).__name__}")
         self.config = config or Config()
+        if isinstance(store, os.PathLike):
+            store = os.fspath(store)
         self._owned = isinstance(store, str)
         if isinstance(store, str):
-            from ..store.open import open_store
+            from ..store.open import open_store, sqlite_path
 
+            path = sqlite_path(store)  # refuses an empty one (open_store would take the default)
+            if path is not None and path != ":memory:" and not os.path.exists(path):
+                raise StoreError(f"{store}: no such store (a reader never creates one; an Engine does)")
             store = open_store(store)
+        elif not (hasattr(store, "story") and hasattr(store, "story_articles")):  # Store is a Protocol
+            raise TypeError(f"store must be a path, a postgresql:// URL or a Store, not {type(store).__name__}")
         self.store: Store = store
         self._vectorizer: Vectorizer | None = None
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            from ..store.errors import StoreError
+
+            raise StoreError("this StoryReader is closed; open a new one to go on")
 
     @property
     def vectorizer(self) -> Vectorizer:
@@ -105,21 +152,27 @@ class StoryReader:
         return self._vectorizer
 
     def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
-        """See :func:`read_stories`."""
+        """Stories described for a reader: most recently active first, or (``sort="coverage"``) the most
+        widely covered first; at most ``limit``, only those active since ``since`` (Unix seconds) if given."""
+        self._check_open()
         return read_stories(self.store, self.vectorizer, since, limit, sort)
 
     def story(self, story_id: int) -> Story | None:
-        """See :func:`read_story`."""
+        """One story (a merged id gives the story that absorbed it), or ``None`` if there is no such story."""
+        self._check_open()
         return read_story(self.store, self.vectorizer, story_id)
 
     def storylines(self, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
-        """See :func:`read_storylines`."""
+        """Related stories tied into storylines, most recently active first (``sort="coverage"``: most
+        articles first); see :func:`read_storylines`."""
+        self._check_open()
         return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
 
     def close(self) -> None:
-        """Close the store if this reader opened it."""
-        if self._owned:
+        """Close the store if this reader opened it (closing a closed reader does nothing)."""
+        if self._owned and not self._closed:
             self.store.close()
+        self._closed = True
 
     def __enter__(self) -> "StoryReader":
         return self

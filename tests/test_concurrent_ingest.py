@@ -55,4 +55,7 @@ def test_two_ingests_at_once_take_turns(tmp_path, run_cli):
     assert run_cli("ingest", whole, "--db", alone, "--no-embeddings").returncode == 0
     stories = query(db, "SELECT count(*) FROM stories WHERE merged_into IS NULL")[0][0]
     single = query(alone, "SELECT count(*) FROM stories WHERE merged_into IS NULL")[0][0]
-    assert stories <= single * 1.1 + 2, (stories, single)
+    # Not equal: the two processes place articles in an order set by their turns, not the file's, and
+    # single-pass clustering depends on order (repeated runs gave up to 1.12 times as many stories). An
+    # engine that missed what the other stored would split every event in two: about twice as many.
+    assert stories <= single * 1.25 + 2, (stories, single)

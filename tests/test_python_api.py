@@ -42,7 +42,6 @@ def stored_ids(path: Path) -> list[str]:
     (Article(id="t", title="A title", url=5), TypeError, "url must be a str or None, not int"),
     (Article(id="t", title="A title", source=["AP"]), TypeError, "source must be a str or None, not list"),
     (Article(id="t", title="A title", lang=5), TypeError, "lang must be a str or None, not int"),
-    (Article(id="t", title="", text=""), ValueError, "no title and no text"),
     (Article(id="t", title="A title", url="http://a.example:99999/x"), ValueError, "url does not parse"),
     (Article(id="t", title="Bad \udc80 title"), ValueError, "lone surrogate"),
     (Article(id="t\udc80", title="A fine title"), ValueError, "lone surrogate"),

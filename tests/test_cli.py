@@ -159,7 +159,7 @@ def test_show_text(run_cli, stream_db):
     sid = story_of(stream_db, "fld-1")
     proc = run_cli("show", str(sid), "--db", stream_db)
     assert proc.returncode == 0, proc.stderr
-    s = json.loads(run_cli("show", str(sid), "--db", stream_db, "--json").stdout)
+    json.loads(run_cli("show", str(sid), "--db", stream_db, "--json").stdout)
     out = proc.stdout
     assert f"story {sid}" in out and "Coverage:" in out and "Timeline:" in out
     assert "River Times (2)" in out

@@ -61,9 +61,10 @@ class Engine:
     URL, a :class:`~storyline.store.base.Store`, or ``None`` for an in-memory store. Articles are
     written in batches; ``flush()`` (or leaving a ``with`` block, or ``close()``) writes what is
     pending; a closed engine refuses further work with a :class:`~storyline.store.errors.StoreError`.
-    Several engines in several processes may share a store: each reads what the others wrote before
-    it places an article. Within one process, share one engine (under a lock, as ``storyline serve``
-    does): the store's writer turns are file locks, which do not separate engines of one process.
+    Several engines may share a store, in several processes or in one: each reads what the others
+    wrote before it places an article, and they take turns to write (an engine on the same thread as
+    the one holding the turn of an SQLite file has that one write what it has first). One engine shared
+    by threads under a lock, as ``storyline serve`` does, is still the fastest way within a process.
     ``close()`` closes the store, also one passed in. ``on_flush`` is called with the number of articles written so far.
 
     >>> with Engine(config=Config(embeddings="none")) as engine:
@@ -99,6 +100,8 @@ class Engine:
                             f"not {type(store).__name__}")
         if isinstance(store, SQLiteStore) and store.path != ":memory:":
             _check_writable(store)  # else the first flush fails, and every article placed till then is lost
+        if hasattr(store, "when_wanted"):  # another engine on this thread wants to write: write, let it go
+            store.when_wanted(self.flush)
         self.store: Store = store
         self.batch_size = batch_size
         self.on_flush = on_flush

@@ -47,7 +47,11 @@ class StoryRow:
 
 
 class Store(Protocol):
-    """What the engine needs from a backend. All writes of one batch are atomic."""
+    """What the engine needs from a backend. All writes of one batch are atomic.
+
+    A backend with a writer lock may also offer ``when_wanted(write_and_release)``: the engine passes
+    its ``flush``, to be called when another engine on the same thread waits for that lock.
+    """
 
     def begin_write(self) -> int:
         """Before deciding where new articles go: take the backend's writer lock, if it has one (so

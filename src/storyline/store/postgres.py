@@ -22,7 +22,7 @@ Needs the ``postgres`` extra (``pip install 'storyline[postgres]'``, i.e. psycop
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .base import ArticleRow
@@ -33,6 +33,7 @@ from .reads import CLEAR_IMPOSSIBLE_DATES, search_text
 from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
+from .turns import ProcessTurns
 from .vectors import (PGVECTOR_DIM, SCAN_CHUNK, Neighbour, as_query, halfvec_copy, halfvec_text, meaning_of,
                       scan_nearest)
 
@@ -232,6 +233,10 @@ class PostgresStore(StoryReads):
         except psycopg.Error as exc:
             self.conn.close()
             raise StoreError(f"{self.path}: not a usable storyline database ({_first_line(exc)})") from None
+        # Advisory locks separate sessions, but an engine waiting on the lock another engine of its own
+        # thread holds would wait forever: engines of one process take turns in memory first.
+        info = self.conn.info
+        self._turns = ProcessTurns(f"postgresql:{info.host}:{info.port}/{info.dbname}", self.path)
 
     @property
     def db(self) -> Any:
@@ -429,7 +434,12 @@ class PostgresStore(StoryReads):
         :meth:`end_write`) releases the lock.
         """
         if not self._writing:
-            self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
+            self._turns.take()
+            try:
+                self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
+            except BaseException:
+                self._turns.give()
+                raise
             self._writing = True
             self._ask_after = 0.0
         # The same round trip learns whether another process has created the vector table since.
@@ -461,6 +471,8 @@ class PostgresStore(StoryReads):
         and lets it go, so that writers take turns article by article, in the order articles arrive)."""
         if not self._writing:
             return False
+        if self._turns.waiting():  # another engine of this process
+            return True
         # Asking costs a round trip (a third of a millisecond, as much as placing a short article), so a
         # writer alone (nobody waited, nobody else wrote, for a second) asks only every few milliseconds;
         # writers that share the store ask before every article, so that they alternate strictly.
@@ -481,7 +493,15 @@ class PostgresStore(StoryReads):
         """Release the writer lock (nothing to write after all)."""
         if self._writing:
             self._writing = False
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
+            try:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
+            finally:
+                self._turns.give()
+
+    def when_wanted(self, write_and_release: Callable[[], None]) -> None:
+        """Have ``write_and_release`` called when another engine on this thread wants the writer's turn
+        this store holds (see :mod:`storyline.store.turns`); the engine passes its ``flush``."""
+        self._turns.on_wanted = write_and_release
 
     def get_state(self, key: str) -> bytes | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
@@ -609,6 +629,8 @@ class PostgresStore(StoryReads):
         return {"articles": int(articles), "stories": int(stories)}
 
     def close(self) -> None:
+        if hasattr(self, "_turns"):
+            self._turns.close()
         if not self.conn.closed:
             self.conn.close()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,14 +173,15 @@ class SQLiteStore(StoryReads):
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        version = self.schema_version
+        # One statement, so one snapshot: a process creating the store at this moment commits both at once.
+        version, tables = self.db.execute(
+            "SELECT user_version, (SELECT count(*) FROM sqlite_master WHERE type='table') FROM pragma_user_version"
+        ).fetchone()
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path}: schema version {version} is newer than this storyline "
                              f"({len(MIGRATIONS)}); upgrade storyline")
-        if version == 0:
-            tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-            if tables:
-                raise StoreError(f"{self.path}: an SQLite file that is not a storyline database")
+        if version == 0 and tables:
+            raise StoreError(f"{self.path}: an SQLite file that is not a storyline database")
         for target in range(version, len(MIGRATIONS)):
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -191,6 +192,9 @@ class SQLiteStore(StoryReads):
                                  f"to {len(MIGRATIONS)}) and cannot write to it; open it once with write "
                                  "access") from None
             try:
+                if self.schema_version > target:  # another process (or engine) opening it got there first
+                    self.db.execute("COMMIT")
+                    continue
                 for statement in _statements(MIGRATIONS[target]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {target + 1}")
@@ -259,6 +263,12 @@ class SQLiteStore(StoryReads):
     def contended(self) -> bool:
         """Whether another process waits to write (the engine then writes what it has and lets go)."""
         return self._turns is not None and self._turns.contended()
+
+    def when_wanted(self, write_and_release: Callable[[], None]) -> None:
+        """Have ``write_and_release`` called when another engine on this thread wants the writer's turn
+        this store holds (see :mod:`storyline.store.turns`); the engine passes its ``flush``."""
+        if self._turns is not None:
+            self._turns.on_wanted = write_and_release
 
     # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -187,11 +186,12 @@ def _feeds_add(args: argparse.Namespace) -> int:
 def _feeds_import(args: argparse.Namespace) -> int:
     from ..ingest.feeds import BadFeedURL, normalize_feed_url
     from ..ingest.opml import OPMLError, read_opml
+    from ..ingest.sources import looks_like_url
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
     except FileNotFoundError:
-        if re.match(r"^(https?|feed)://", args.file, re.IGNORECASE):
+        if looks_like_url(args.file):
             raise _usage(f"{args.file}: a URL, not a file; import reads an OPML file (or - for stdin): "
                          "`curl -s URL | storyline feeds import -`, or `storyline feeds add URL` for a "
                          "feed") from None

@@ -53,6 +53,7 @@ class SourceError(OSError):
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonlines")
 CSV_SUFFIXES = (".csv", ".tsv")
+_URL = re.compile(r"(https?|feed)://", re.IGNORECASE)
 
 
 def read_jsonl(lines: Iterable[str], name: str) -> Iterator[Article | Problem]:
@@ -310,6 +311,15 @@ def _sniff(head: bytes) -> str:
     return "csv"
 
 
+def looks_like_url(name: str) -> bool:
+    """Whether a name given for a file is a feed URL (then the user wants another command).
+
+    >>> looks_like_url("HTTPS://example.org/rss"), looks_like_url("feed://x"), looks_like_url("news.jsonl")
+    (True, True, False)
+    """
+    return _URL.match(name) is not None
+
+
 def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | Problem]:
     """Articles and problems from a file path, or from stdin when ``path`` is ``-``.
 
@@ -330,7 +340,7 @@ def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | P
         p = Path(path)
         name = path
         if not p.exists():
-            if re.match(r"^(https?|feed)://", path, re.IGNORECASE):
+            if looks_like_url(path):
                 raise SourceError(f"{path}: a URL, not a file; ingest reads files (or - for stdin): follow the feed "
                                   f"with `storyline feeds add {path}` and `storyline watch`, or pipe it in "
                                   "with `curl -s URL | storyline ingest -`")

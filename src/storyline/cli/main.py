@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Sequence
 
@@ -184,7 +185,9 @@ def _load_config(path: str | None):
 
 
 def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | None = None) -> int:
+    from ..alerts.hook import after_ingest
     from ..engine import Engine
+    from ..ingest.pauses import PAUSED, with_pauses
     from ..ingest.sources import Problem, SourceError, read_source
     from .progress import Progress
 
@@ -215,7 +218,15 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     try:
         for path in args.files:
             try:
-                for item in read_source(path, notice):
+                items = read_source(path, notice)
+                if _trickles(path):  # write what arrived whenever the input pauses (see ingest.pauses)
+                    items = with_pauses(items, pause=1.0)
+                for item in items:
+                    if item is PAUSED:
+                        place()
+                        engine.flush()
+                        after_ingest(engine, quiet)
+                        continue
                     if isinstance(item, Problem):
                         counts["skipped"] += 1
                         if not quiet and problems_shown < 50:
@@ -231,8 +242,6 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
             place()
         engine.flush()
-        from ..alerts.hook import after_ingest
-
         after_ingest(engine, quiet)  # watchlists: alerts for new matches and bursts, after the commit
         totals = engine.store.counts()
     finally:
@@ -254,6 +263,17 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
               f"Store: {totals['articles']:,} articles in {totals['stories']:,} stories.", file=sys.stderr)
     whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
     return 1 if whole_job_failed or failed else 0
+
+
+def _trickles(path: str) -> bool:
+    """Whether an input may pause for long between records: stdin, a named pipe, a device (not a file
+    on disk, whose records are all there)."""
+    if path == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # reading it says what is wrong
 
 
 def _existing_store(db: str | None) -> str:

@@ -77,8 +77,8 @@ def read_jsonl(lines: Iterable[str], name: str) -> Iterator[Article | Problem]:
         head.append(line)
         if line.strip():
             starts.append(line.strip())
-            if len(starts) == 2:
-                break
+            if len(starts) == 2 or not _ambiguous(starts[0]):
+                break  # decided: a stream's first record is read as soon as it arrives
     if not _one_document(starts):
         yield from _read_json_lines(chain(head, lines), name)
         return
@@ -107,6 +107,11 @@ def _piece(line: str) -> bool:
     except (ValueError, RecursionError):
         return False
     return False
+
+
+def _ambiguous(first: str) -> bool:
+    """Whether the first line of a JSON input leaves open if it is JSON Lines or one document."""
+    return first[0] in "[{" and first not in ("[", "{") and _piece(first)
 
 
 def _one_document(starts: list[str]) -> bool:
@@ -206,7 +211,7 @@ def read_json_document(text: str, name: str) -> Iterator[Article | Problem]:
             pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
 
 
-def read_csv(handle: io.TextIOBase, name: str, delimiter: str = ",") -> Iterator[Article | Problem]:
+def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator[Article | Problem]:
     """Articles from CSV (or TSV) with a header row; column names as in :data:`records.ALIASES`."""
     reader = csv.DictReader(handle, delimiter=delimiter)
     if not reader.fieldnames:
@@ -332,8 +337,23 @@ def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | P
     """
     notice = notice or _warn
     if path == "-":
-        data = sys.stdin.buffer.read()
         name = "<stdin>"
+        stdin = sys.stdin.buffer
+        blank = 0
+        if hasattr(stdin, "peek"):
+            head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]  # what has arrived: a pipe may bring more later
+            while head and not head.startswith(_UTF16_BOMS) and not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+                stdin.readline()  # blank lines before the first record say nothing of the format
+                blank += 1
+                head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]
+            _check_text(head, name)
+            kind = _sniff(head)
+            if kind != "feed" and not head.startswith(_UTF16_BOMS):
+                # JSON Lines and CSV are read as they arrive: `producer | storyline ingest -` stores
+                # each article without waiting for the end of the input, and holds no more than a line.
+                yield from _read_stream(stdin, name, kind, ",", notice, skipped_lines=blank)
+                return
+        data = stdin.read()
         _check_text(data[:HEAD_BYTES], name)
         kind = _sniff(data)
     else:
@@ -396,11 +416,22 @@ def _read_text_file(p: Path, name: str, kind: str, delimiter: str,
         except OSError as exc:
             raise SourceError(f"{name}: cannot read ({exc.strerror})") from None
         _check_text(head, name)
-        # The wrapper is closed with ``raw``.
-        handle = io.TextIOWrapper(raw, encoding=text_encoding(head), errors=REPLACE, newline="")
-        before = replaced_bytes()  # counted in this thread while the file is read (once, at its end)
+        yield from _read_stream(raw, name, kind, delimiter, notice)
+
+
+def _read_stream(raw: Any, name: str, kind: str, delimiter: str, notice: Notice,
+                 skipped_lines: int = 0) -> Iterator[Article | Problem]:
+    """JSON Lines or CSV from a binary stream, line by line; ``skipped_lines`` blank lines were read
+    off it already (so that problems still name the right line)."""
+    head = raw.peek(HEAD_BYTES)[:HEAD_BYTES]
+    handle = io.TextIOWrapper(raw, encoding=text_encoding(head), errors=REPLACE, newline="")
+    lines: Iterable[str] = chain(["\n"] * skipped_lines, handle) if skipped_lines else handle
+    before = replaced_bytes()  # counted in this thread while the stream is read (once, at its end)
+    try:
         if kind == "jsonl":
-            yield from read_jsonl(handle, name)
+            yield from read_jsonl(lines, name)
         else:
-            yield from read_csv(handle, name, delimiter)
+            yield from read_csv(lines, name, delimiter)
         _say_replaced(notice, name, head, replaced_bytes() - before)
+    finally:
+        handle.detach()  # the caller closes ``raw`` (never stdin itself)

@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add articles from JSONL, CSV, RSS/Atom files or - (stdin)",
                        description="Add articles to the store. Formats by suffix (.jsonl/.json, .csv/.tsv, "
-                                   ".xml/.rss/.atom) or by content; - reads stdin. Re-ingesting is safe: "
+                                   ".xml/.rss/.atom) or by content; - reads stdin (JSONL and CSV as they arrive: "
+                                   "what has come is written whenever the input pauses). Re-ingesting is safe: "
                                    "articles already stored are recognised and skipped.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--db", help=_db_help())

@@ -132,3 +132,22 @@ def test_a_csv_stream_and_a_feed_on_stdin_are_read(tmp_path, run_cli):
     proc = run_cli("ingest", "-", "--db", tmp_path / "feed.db", "--no-embeddings", "--json", input=feed)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["read"] == 1
+
+
+def test_ctrl_c_keeps_the_records_read_before_it(tmp_path):
+    db = tmp_path / "interrupted.db"
+    proc = start_ingest(db, tmp_path)
+    try:
+        assert wait_for(db.exists)  # the engine is up and waiting for input
+        time.sleep(0.5)
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in RECORDS))
+        proc.stdin.flush()
+        time.sleep(0.3)  # read, but less than a pause: nothing written yet
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert stored_ids(db) == {"s1", "s2", "s3"}

@@ -245,6 +245,9 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         engine.flush()
         after_ingest(engine, quiet)  # watchlists: alerts for new matches and bursts, after the commit
         totals = engine.store.counts()
+    except KeyboardInterrupt:
+        place()  # the records read before ^C are kept (closing writes them), as the ones placed are
+        raise
     finally:
         engine.close()
         progress.close()

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -325,6 +326,16 @@ def looks_like_url(name: str) -> bool:
     return _URL.match(name) is not None
 
 
+def _own_stdin() -> Any:
+    """A reader of stdin's descriptor of its own: a thread may still wait on it (:mod:`.pauses`) when
+    the interpreter exits, and exiting flushes ``sys.stdin``, which must not be busy then (a fatal
+    error, not an exit status, after ^C)."""
+    try:
+        return open(os.dup(sys.stdin.fileno()), "rb")
+    except (AttributeError, OSError, ValueError):  # no descriptor (an in-memory stdin): use it as it is
+        return sys.stdin.buffer
+
+
 def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | Problem]:
     """Articles and problems from a file path, or from stdin when ``path`` is ``-``.
 
@@ -338,22 +349,26 @@ def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | P
     notice = notice or _warn
     if path == "-":
         name = "<stdin>"
-        stdin = sys.stdin.buffer
-        blank = 0
-        if hasattr(stdin, "peek"):
-            head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]  # what has arrived: a pipe may bring more later
-            while head and not head.startswith(_UTF16_BOMS) and not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
-                stdin.readline()  # blank lines before the first record say nothing of the format
-                blank += 1
-                head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]
-            _check_text(head, name)
-            kind = _sniff(head)
-            if kind != "feed" and not head.startswith(_UTF16_BOMS):
-                # JSON Lines and CSV are read as they arrive: `producer | storyline ingest -` stores
-                # each article without waiting for the end of the input, and holds no more than a line.
-                yield from _read_stream(stdin, name, kind, ",", notice, skipped_lines=blank)
-                return
-        data = stdin.read()
+        stdin = _own_stdin()
+        try:
+            blank = 0
+            if hasattr(stdin, "peek"):
+                head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]  # what has arrived: a pipe may bring more later
+                while head and not head.startswith(_UTF16_BOMS) and not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+                    stdin.readline()  # blank lines before the first record say nothing of the format
+                    blank += 1
+                    head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]
+                _check_text(head, name)
+                kind = _sniff(head)
+                if kind != "feed" and not head.startswith(_UTF16_BOMS):
+                    # JSON Lines and CSV are read as they arrive: `producer | storyline ingest -` stores
+                    # each article without waiting for the end of the input, and holds no more than a line.
+                    yield from _read_stream(stdin, name, kind, ",", notice, skipped_lines=blank)
+                    return
+            data = stdin.read()
+        finally:
+            if stdin is not sys.stdin.buffer:
+                stdin.close()
         _check_text(data[:HEAD_BYTES], name)
         kind = _sniff(data)
     else:

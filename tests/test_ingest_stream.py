@@ -142,7 +142,7 @@ def test_ctrl_c_keeps_the_records_read_before_it(tmp_path):
         time.sleep(0.5)
         proc.stdin.write("".join(json.dumps(r) + "\n" for r in RECORDS))
         proc.stdin.flush()
-        time.sleep(0.3)  # read, but less than a pause: nothing written yet
+        time.sleep(0.7)  # read, but (most likely) less than a pause: nothing written yet
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
         err = proc.stderr.read()
@@ -150,4 +150,23 @@ def test_ctrl_c_keeps_the_records_read_before_it(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
+    assert stored_ids(db) == {"s1", "s2", "s3"}
+
+
+def test_sigterm_stops_like_ctrl_c_and_keeps_what_was_read(tmp_path):
+    # What a service manager sends: it used to end the process at once, the placed articles unwritten.
+    db = tmp_path / "terminated.db"
+    proc = start_ingest(db, tmp_path)
+    try:
+        assert wait_for(db.exists)
+        time.sleep(0.5)
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in RECORDS))
+        proc.stdin.flush()
+        time.sleep(0.7)
+        proc.terminate()
+        proc.wait(60)
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+    assert proc.returncode != 0 and "Traceback" not in err, err
     assert stored_ids(db) == {"s1", "s2", "s3"}

@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sqlite3
 import stat
 import sys
+import threading
 from collections.abc import Sequence
 
 from .backfill import add_parsers as add_backfill_parsers, cmd_backfill
@@ -207,6 +209,10 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
 
     engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args), batch_size=500)
     batch: list = []
+    # A service manager stops a process with SIGTERM: stop as ^C does, writing what was read.
+    stop_on_term = threading.current_thread() is threading.main_thread()
+    if stop_on_term:
+        before_term = signal.signal(signal.SIGTERM, _interrupt)
 
     def place() -> None:
         # Articles are placed in small batches: embeddings are computed several times faster so.
@@ -249,8 +255,14 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         place()  # the records read before ^C are kept (closing writes them), as the ones placed are
         raise
     finally:
-        engine.close()
-        progress.close()
+        if stop_on_term:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # closing writes the last batch: let it finish
+        try:
+            engine.close()
+        finally:
+            progress.close()
+            if stop_on_term:
+                signal.signal(signal.SIGTERM, before_term)
     if counts["skipped"] > problems_shown and not quiet:
         print(f"{PROG}: … and {counts['skipped'] - problems_shown} more skipped items", file=sys.stderr)
     if len(warnings) > 50 and not quiet:
@@ -267,6 +279,10 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
               f"Store: {totals['articles']:,} articles in {totals['stories']:,} stories.", file=sys.stderr)
     whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
     return 1 if whole_job_failed or failed else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _trickles(path: str) -> bool:

@@ -84,3 +84,34 @@ def test_brief_to_file_in_html_and_errors(run_cli, tmp_path):
     assert proc.returncode == 1 and "no such store" in proc.stderr
     proc = run_cli("brief", "--db", db, "--since", "2h", "--since-last")
     assert proc.returncode == 2 and "not allowed with" in proc.stderr
+
+
+def test_the_overview_counts_the_whole_period_whatever_the_limit(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    full = _brief(run_cli, db, "--since", "48h")
+    top = _brief(run_cli, db, "--since", "48h", "--limit", "1")
+    assert (top["new_stories"], top["developing_stories"]) == (full["new_stories"], full["developing_stories"]) == (1, 2)
+    assert len(top["stories"]) == 1
+    overview = run_cli("brief", "--db", db, "--since", "48h", "--limit", "1").stdout.splitlines()[2]
+    assert "1 new story, 2 developing. The most important follows." in overview
+
+
+def test_a_topic_brief_leaves_the_since_last_mark_alone(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    assert _brief(run_cli, db, "--topic", "festival")["stories"]
+    after = _brief(run_cli, db, "--since-last")
+    assert after["previous"] is None and after["stories"]  # the topic brief briefed nothing else
+
+
+def test_brief_out_never_overwrites_a_store_and_dash_is_stdout(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    size = db.stat().st_size
+    proc = run_cli("brief", "--db", db, "--out", db)
+    assert proc.returncode == 1 and "name another file" in proc.stderr
+    assert db.stat().st_size == size and _brief(run_cli, db, "--since", "48h")["articles"] == len(STREAM)
+    other = tmp_path / "other.db"
+    other.write_bytes(db.read_bytes())
+    proc = run_cli("brief", "--db", db, "--out", other)
+    assert proc.returncode == 1 and "an SQLite database" in proc.stderr
+    proc = run_cli("brief", "--db", db, "--out", "-")
+    assert proc.returncode == 0 and proc.stdout.startswith("# Brief") and not (tmp_path / "-").exists()

@@ -342,3 +342,33 @@ def test_config_file_and_environment_change_the_clustering(tmp_path, run_cli):
     line = one_clear_error(run_cli("eval", src, "--config", bad))
     assert "no_such_setting" in line
     assert "no_such.toml" in one_clear_error(run_cli("eval", src, "--config", tmp_path / "no_such.toml"))
+
+
+def test_an_output_file_never_overwrites_an_input_or_a_store(tmp_path, run_cli, stream_db):
+    src = write_jsonl(tmp_path / "labelled.jsonl", STREAM)
+    before = src.read_bytes()
+    for args in (["eval", src, "--predictions", src, "--no-embeddings"],
+                 ["backfill", src, "--db", tmp_path / "new.db", "--predictions", src, "-q"],
+                 ["backfill", src, "--db", tmp_path / "new.db", "--predictions", tmp_path / "new.db", "-q"]):
+        proc = run_cli(*args)
+        assert proc.returncode == 1, args
+        assert error_lines(proc.stderr) == [f"storyline: error: --predictions {args[args.index('--predictions') + 1]}: "
+                                            "is also what this command reads or stores; name another file"]
+    assert src.read_bytes() == before and not (tmp_path / "new.db").exists()
+    store_copy = tmp_path / "copy.db"
+    store_copy.write_bytes(stream_db.read_bytes())
+    proc = run_cli("eval", src, "--predictions", store_copy, "--no-embeddings")
+    assert proc.returncode == 1 and "an SQLite database (a store?)" in proc.stderr
+    assert store_copy.read_bytes() == stream_db.read_bytes()
+
+
+def test_reading_an_empty_file_leaves_it_empty(tmp_path, run_cli):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for args in (["stories"], ["show", "1"], ["brief"]):
+        proc = run_cli(*args, "--db", empty)
+        assert proc.returncode == 1 and "an empty file, not a storyline store" in proc.stderr, args
+    proc = run_cli("migrate", "--from", empty, "--to", tmp_path / "to.db")
+    assert proc.returncode == 1 and "an empty file" in proc.stderr
+    assert empty.stat().st_size == 0 and not (tmp_path / "to.db").exists()
+

@@ -146,3 +146,6 @@ def test_storylines_sort_by_coverage_and_since_counts_before_the_limit(tmp_path,
     assert [x["id"] for x in top] == [best_recent["id"]]
     text = run_cli("stories", "--storylines", "--db", db, "--limit", "50").stdout
     assert " 1 articles" not in text and "(1 article," in text
+    # A window with no storyline in it is not an empty store.
+    quiet = run_cli("stories", "--storylines", "--db", db, "--since", "1s")
+    assert quiet.returncode == 0 and quiet.stdout.startswith("No storylines active in that period"), quiet.stdout

@@ -53,11 +53,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     # Every argument is checked before the archive is read: a mistake must not cost the work, nor
     # leave a filled store that a second run would refuse.
     config = _config(args.config)
-    if args.predictions:
-        _check_writable(args.predictions, "--predictions")
     say = (lambda _: None) if args.quiet else (lambda line: print(f"{PROG}: backfill: {line}", file=sys.stderr))
     workers = args.workers or os.cpu_count() or 1
     target = args.db or default_path()
+    if args.predictions:
+        _check_writable(args.predictions, "--predictions", [*args.files, sqlite_path(target)])
     path = sqlite_path(target)
     new_file = path is not None and not os.path.exists(path)
     store = open_store(target)

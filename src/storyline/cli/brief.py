@@ -15,8 +15,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
                        description="A brief of the stories of a period, ranked by importance (coverage, growth, "
                                    "outlet diversity), with an executive summary, bursts of coverage explained, "
                                    "and what is new in each story. --since counts back from the newest article; "
-                                   "--since-last starts where the last brief stopped (every brief is remembered "
-                                   "in the store).")
+                                   "--since-last starts where the last brief stopped (every brief without --topic "
+                                   "is remembered in the store).")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--since", type=duration, metavar="AGE", help="the period: stories active within AGE "
                                                                     "(default 24h)")
@@ -34,6 +34,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from ..stories.render_brief import render
     from ..stories.vocabulary import stored_vectorizer
     from .main import UsageError
+    from ..store.open import sqlite_path
+    from ..store.sqlite import default_path
     from .output import emit
 
     # The store and the saved vocabulary are all a brief reads: no engine, so no replay of the store.
@@ -45,9 +47,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
         except BriefError as exc:
             raise UsageError(str(exc)) from None
         text = render(brief, args.format)
-        if emit(text, args.out):
+        if emit(text, args.out, [sqlite_path(args.db or default_path())]):
             print(f"storyline: brief of {len(brief.stories)} stories written to {args.out}", file=sys.stderr)
-        save_mark(store)
+        if not args.topic:  # a brief of one topic leaves the rest unbriefed: the mark stays
+            save_mark(store)
     finally:
         store.close()
     return 0

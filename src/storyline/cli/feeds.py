@@ -288,6 +288,8 @@ def _feeds_remove(args: argparse.Namespace) -> int:
 
 def _feeds_export(args: argparse.Namespace) -> int:
     from ..ingest.opml import OutlineFeed, write_opml
+    from ..store.open import sqlite_path
+    from ..store.sqlite import default_path
     from .output import emit
 
     store, feeds = _feed_store(args.db, create=False)
@@ -296,7 +298,7 @@ def _feeds_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     doc = write_opml(OutlineFeed(f.url, f.title, f.site, f.category) for f in rows)
-    if emit(doc, args.output):
+    if emit(doc, args.output, [sqlite_path(args.db or default_path())], flag="--output"):
         print(f"exported {len(rows):,} feeds to {args.output}", file=sys.stderr)
     return 0
 

@@ -306,11 +306,17 @@ def _existing_store(db: str | None) -> str:
     path = sqlite_path(target)
     if path is not None and not os.path.exists(path):
         raise UsageError(f"{target}: no such store; run `storyline ingest FILE` or `storyline demo` first")
+    if path is not None and os.path.isfile(path) and os.path.getsize(path) == 0:
+        # Opening it would make it a store: reading must leave a file as it found it.
+        raise UsageError(f"{target}: an empty file, not a storyline store yet; `storyline ingest FILE --db "
+                         f"{target}` makes it one")
     return target
 
 
-def _check_writable(path: str, flag: str) -> None:
-    """Refuse an output file that could not be written, before the work whose results it is to hold."""
+def _check_writable(path: str, flag: str, keep: Sequence[str | None] = ()) -> None:
+    """Refuse an output file that could not be written, before the work whose results it is to hold;
+    and one that would overwrite what must be kept: a file of ``keep`` (the command's inputs, its
+    store) or any SQLite database."""
     folder = os.path.dirname(path) or "."
     if os.path.isdir(path):
         raise UsageError(f"{flag} {path}: is a folder; name a file to write")
@@ -318,6 +324,19 @@ def _check_writable(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: folder {folder} does not exist")
     if not os.path.isdir(folder):
         raise UsageError(f"{flag} {path}: {folder} is not a folder")
+    for other in keep:
+        if other and other != "-" and (os.path.abspath(other) == os.path.abspath(path) or (
+                os.path.exists(other) and os.path.exists(path) and os.path.samefile(other, path))):
+            raise UsageError(f"{flag} {path}: is also what this command reads or stores; name another file")
+    if os.path.isfile(path):
+        try:
+            with open(path, "rb") as existing:
+                is_database = existing.read(16) == b"SQLite format 3\x00"
+        except OSError:
+            is_database = False
+        if is_database:
+            raise UsageError(f"{flag} {path}: is an SQLite database (a store?), which writing would destroy; "
+                             "name another file")
     if not os.access(path if os.path.exists(path) else folder, os.W_OK):
         raise UsageError(f"{flag} {path}: cannot write there (permission denied)")
 
@@ -341,7 +360,12 @@ def cmd_stories(args: argparse.Namespace) -> int:
             since = None if latest is None else latest - args.since
         stories = reader.stories(since=since, limit=args.limit, sort=args.sort)
     return _print_ranked(args.json, stories, story_summary_json, story_lines,
+                         _NONE_SINCE.format("stories") if since is not None else
                          "No stories yet. Add articles with `storyline ingest FILE`.")
+
+
+#: What an empty list says when --since filtered it (the store is not empty then).
+_NONE_SINCE = "No {} active in that period (--since counts back from the newest article)."
 
 
 def _storylines(args: argparse.Namespace) -> int:
@@ -354,6 +378,7 @@ def _storylines(args: argparse.Namespace) -> int:
             since = None if latest is None else latest - args.since
         lines = reader.storylines(limit=args.limit, since=since, sort=args.sort)
     return _print_ranked(args.json, lines, storyline_json, storyline_lines,
+                         _NONE_SINCE.format("storylines") if since is not None else
                          "No storylines yet: no two stories are related closely enough.")
 
 
@@ -434,7 +459,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     config = _config(args.config, args)
     if args.predictions:
-        _check_writable(args.predictions, "--predictions")  # now, not after the clustering
+        _check_writable(args.predictions, "--predictions", [args.file])  # now, not after the clustering
     progress = Progress("eval")
     try:
         result = evaluate(args.file, config, args.predictions, progress.update)

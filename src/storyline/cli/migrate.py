@@ -31,6 +31,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     if _sqlite_path(args.source) is not None and not os.path.exists(_sqlite_path(args.source)):
         raise UsageError(f"{args.source}: no such store")
+    if _sqlite_path(args.source) is not None and os.path.getsize(_sqlite_path(args.source)) == 0:
+        raise UsageError(f"{args.source}: an empty file, not a storyline store: nothing to copy")
     source = open_store(args.source)
     try:
         target = open_store(args.target)

@@ -116,6 +116,9 @@ class Brief:
     executive: tuple[str, ...]
     stories: tuple[BriefStory, ...] = field(default_factory=tuple)
     note: str | None = None
+    #: New and developing stories of the whole period (``stories`` holds only the top ``limit``).
+    new_stories: int = 0
+    developing_stories: int = 0
 
     @property
     def new(self) -> list[BriefStory]:
@@ -238,12 +241,15 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
             importance=weight, why=_why(status, len(fresh), weight, new_outlets, fresh_label),
             first_seen=story.first_seen, last_seen=story.last_seen, links=_links(fresh)))
     items.sort(key=lambda s: (-s.importance.score, -(s.last_seen or 0), s.id))
+    new_stories = sum(1 for s in items if s.status == "new")
+    developing_stories = len(items) - new_stories
     items = items[:limit]
     executive = tuple(f"{s.headline} — {s.why.split('; ')[0]}"
                       + (f"; {explain_burst(s.importance.burst)}" if s.importance.burst else "")
                       for s in items[:5])
     return Brief(start=start, end=end, fresh_from=fresh_from, topic=topic, previous=mark, articles=period_articles,
-                 outlets=len(period_outlets), executive=executive, stories=tuple(items), note=note)
+                 outlets=len(period_outlets), executive=executive, stories=tuple(items), note=note,
+                 new_stories=new_stories, developing_stories=developing_stories)
 
 
 def _why(status: str, fresh: int, weight: Importance, new_outlets: list[str], fresh_label: str) -> str:

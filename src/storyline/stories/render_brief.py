@@ -42,9 +42,13 @@ def _of(articles: int, outlets: int) -> str:
 
 def _overview(brief: Brief) -> str:
     since = f" since the last brief ({_when(brief.previous.clock)})" if brief.previous else ""
-    new = len(brief.new)
+    new = max(brief.new_stories, len(brief.new))  # a Brief built by hand may leave the totals at 0
+    developing = max(brief.developing_stories, len(brief.developing))
+    shown = len(brief.stories)
+    top = "" if shown >= new + developing else (" The most important follows." if shown == 1 else
+                                                 f" The {shown} most important follow.")
     return (f"{_of(brief.articles, brief.outlets)}{since}: "
-            f"{new} new {'story' if new == 1 else 'stories'}, {len(brief.developing)} developing.")
+            f"{new} new {'story' if new == 1 else 'stories'}, {developing} developing.{top}")
 
 
 def _what_is_new(s: BriefStory) -> list[str]:

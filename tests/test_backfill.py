@@ -110,6 +110,17 @@ def test_local_partitions_agree_with_one_process(stream):
     assert agreement(report.story_of, single, articles) >= 0.98
 
 
+def test_by_default_no_partition_is_shorter_than_the_overlap(stream):
+    # Many CPUs and a small archive: short partitions, each warmed up on the one before only, split stories.
+    articles = articles_of(stream)
+    single = single_process(articles)
+    assert backfill(articles, config=fast_config(), workers=16, overlap_articles=len(articles) // 3,
+                    overlap_seconds=24 * HOUR).partitions == 3
+    report = backfill(articles, config=fast_config(), workers=16)  # fewer articles than the 2,000 of overlap
+    assert report.partitions == 1
+    assert agreement(report.story_of, single, articles) == 1.0
+
+
 def test_a_story_across_a_boundary_is_stitched_into_one():
     # One event reported before, in, and after the overlap, among unrelated singletons.
     event = [Article(f"q{i}", f"Quake strikes Qeshm island off Iran, aftershock {i}",

@@ -26,7 +26,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
     p.add_argument("--workers", type=positive, default=None, metavar="N",
                    help="partitions run at once (default: the number of CPUs)")
     p.add_argument("--partitions", type=positive, default=None, metavar="N",
-                   help="time partitions (default: --workers)")
+                   help="time partitions (default: --workers, but none shorter than "
+                        "--overlap-articles)")
     p.add_argument("--overlap", type=duration, default=None, metavar="AGE",
                    help="each partition also reads at least AGE of news before its own (default 48h)")
     p.add_argument("--overlap-articles", type=positive, default=None, metavar="N",

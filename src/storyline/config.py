@@ -90,6 +90,9 @@ class Config:
     max_postings: int = 50
     #: How many words of a body are read (news puts the event first; page furniture comes last).
     body_words: int = 400
+    #: An outlet's page furniture: a body sentence the same outlet printed in one of its last this
+    #: many articles is left out (share buttons, copyright lines, playlists; 0: keep every sentence).
+    furniture_memory: int = 10
     #: How many body terms (highest TF-IDF) represent an article.
     body_terms: int = 100
     #: How many of an article's terms are used to look up candidate stories.
@@ -195,7 +198,7 @@ def _file_values(path: str | Path) -> dict[str, object]:
 _RANGES: dict[str, tuple[float, bool, float | None]] = {
     "title_weight": (0.0, True, None), "body_weight": (0.0, True, None), "entity_weight": (0.0, True, None),
     "time_penalty": (0.0, True, None), "max_idle_hours": (0.0, False, None), "near_duplicate": (0.0, False, 1.0),
-    "meaning_candidates": (0, True, None),
+    "meaning_candidates": (0, True, None), "furniture_memory": (0, True, None),
 }
 
 

@@ -32,6 +32,7 @@ from .store.errors import StoreError
 from .store.sqlite import SQLiteStore
 from .text.embeddings import Embedder, embedder_for, embedding_text
 from .text.features import Vectorizer, pack, unpack
+from .text.furniture import Furniture
 from .text.language import language_of, normalise_lang
 from .text.shingles import sketch
 from .text.titles import strip_outlet
@@ -106,6 +107,7 @@ class Engine:
         self.batch_size = batch_size
         self.on_flush = on_flush
         self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
+        self.furniture = Furniture(self.config.furniture_memory)
         self.clusterer = OnlineClusterer(self.config)
         self.embedder: Embedder | None = embedder_for(self.config.embeddings)
         self._ahead: dict[str, Any] = {}  # embeddings computed by embed_ahead(), by article id
@@ -159,6 +161,7 @@ class Engine:
         rows = list(self.store.replay(after=self._seq))
         if any('"merged"' in row.why for row in rows):  # their merges moved stories we hold: start afresh
             self.vectorizer = Vectorizer(self.config.body_terms, self.config.query_terms, self.config.body_words)
+            self.furniture = Furniture(self.config.furniture_memory)
             self.clusterer = OnlineClusterer(self.config)
             self.near = NearDuplicates(self.config.near_duplicate, keep=self.config.near_duplicate_keep)
             self._known = _Known()
@@ -184,7 +187,10 @@ class Engine:
         dim = self.embedder.dim if self.embedder is not None else 0
         for row in self.store.replay() if rows is None else rows:
             if row.seq > covered:
-                self.vectorizer.learn_transform(strip_outlet(row.title, row.source), row.text)
+                body = self.furniture.clean(row.source, row.text)
+                self.vectorizer.learn_transform(strip_outlet(row.title, row.source), body)
+            else:  # the outlets' furniture is not stored: it is learnt again from the texts
+                self.furniture.remember(row.source, row.text)
             f, sk = unpack(row.features)
             if f.meaning is not None and len(f.meaning) != dim:
                 f.meaning = None  # another model's vector (or sparse mode): never summed with this one's
@@ -193,6 +199,7 @@ class Engine:
             if row.kind != "copy":
                 self.near.add(row.seq, sk)
             self._seq = row.seq
+        self.furniture.settle()
         if next_story is not None:
             self.clusterer.next_id = max(self.clusterer.next_id, int(next_story))
         self.written = self._seq
@@ -301,7 +308,8 @@ class Engine:
             return Assignment(article.id, self._story_of(original), "duplicate", 1.0, copy_of=original)
 
         title = strip_outlet(article.title, article.source)
-        f = self.vectorizer.learn_transform(title, article.text)
+        body = self.furniture.clean(article.source, article.text)
+        f = self.vectorizer.learn_transform(title, body)
         if self.embedder is None:
             f.lang = normalise_lang(article.lang)
         else:  # languages matter to scoring only with embeddings: detect the undeclared ones
@@ -310,6 +318,8 @@ class Engine:
                 meaning = self._ahead.pop(article.id, None)
             f.meaning = meaning if meaning is not None else self._embed([article])[0]
         cfg = self.config
+        # Copies are judged without the furniture too: pages of one outlet that open with the same
+        # playlist or share buttons read as copies of each other, whatever their stories.
         sk = sketch(f.body_words) if len(f.body_words) >= cfg.near_duplicate_min_words else ()
         copy = self.near.find(sk)
         copy_of = known.id_of_seq[copy[0]] if copy else None

@@ -5,7 +5,9 @@ Each row runs ``python -m storyline eval CORPUS --json --config VARIANT.toml`` a
 start-up and, with embeddings, loading the encoder:
 
 * words only: title and body TF-IDF and time (``entity_weight = 0``, no embeddings);
-* + names: people, places and organisations too (the sparse mode, ``--no-embeddings``);
+* + names, page furniture kept: people, places and organisations too, with every body sentence
+  (``furniture_memory = 0``: the sentences an outlet printed on its other pages are not left out);
+* + names: the sparse mode (``--no-embeddings``), outlets' page furniture left out as by default;
 * + embeddings: the multilingual sentence encoder (``embeddings = "use"``);
 * + embeddings (English MiniLM): the optional English encoder instead (``embeddings = "minilm"``,
   the ``minilm`` extra);
@@ -36,6 +38,7 @@ from report import machine_line, write_section  # noqa: E402
 
 VARIANTS: list[tuple[str, str]] = [
     ("words only", 'embeddings = "none"\nentity_weight = 0.0\n'),
+    ("+ names, page furniture kept", 'embeddings = "none"\nfurniture_memory = 0\n'),
     ("+ names (sparse mode)", 'embeddings = "none"\n'),
     ("+ embeddings", 'embeddings = "use"\n'),
     ("+ embeddings (English MiniLM instead)", 'embeddings = "minilm"\n'),

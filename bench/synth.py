@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
-import math
 import random
 import sys
 from collections.abc import Iterator

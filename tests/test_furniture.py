@@ -3,6 +3,8 @@ different stories together, nor make them copies of each other; a wire story kee
 
 from __future__ import annotations
 
+import json
+
 from conftest import HOUR, T0
 
 from storyline import Article, Config, Engine
@@ -109,7 +111,7 @@ def test_remembering_is_cleaning_without_the_answer():
     cleaned, remembered = Furniture(), Furniture()
     for source, text in texts:
         cleaned.clean(source, text)
-        remembered.remember(source, text)
+        remembered.remember(source, "", text)
     probe = ("a.example", "Third story. Share this on Facebook now please.")
     assert cleaned.clean(*probe) == remembered.clean(*probe) == "Third story."
     remembered.settle()
@@ -122,3 +124,58 @@ def test_memory_is_bounded_by_outlets():
     assert len(f._memory) == 3
     # The outlet seen first was forgotten: its line is new to it again.
     assert f.clean("outlet0.example", "A sentence long enough to be remembered as furniture.") != ""
+
+
+def test_a_summary_does_not_open_with_a_pages_furniture():
+    # Scraped pages join their blocks with line breaks or runs of spaces, and a player's notice has
+    # no full stop: it used to be read as the first words of the lede's sentence.
+    text = ("Please enable Javascript to watch this video  A sinkhole opened under Harwick Road in Lenby on "
+            "Monday night and swallowed two parked cars, the city's roads department said.\n"
+            "No one was hurt, and engineers expect the road to stay closed for a week.")
+    with Engine(config=SPARSE) as engine:
+        placed = engine.add(Article(id="sink", title="Sinkhole swallows two cars in Lenby", text=text,
+                                    source="lenby.example", published=T0))
+        summary = engine.story(placed.story_id).summary
+    assert summary.startswith("A sinkhole opened under Harwick Road"), summary
+    assert "Javascript" not in summary
+
+
+TAIL = " - Channel Nine Northmoor, your home for news, weather and sport"
+
+
+def test_a_title_tail_the_outlet_puts_on_every_title_is_cut_from_scores_and_headlines():
+    with Engine(config=SPARSE) as engine:
+        placed = [engine.add(Article(id=f"t{i}", title=EVENTS[i][0] + TAIL, text=EVENTS[i][1],
+                                     source="ch9northmoor.example", published=T0 + i * HOUR)) for i in range(3)]
+        # The first title's tail is not known to be furniture yet; the second's is: nothing is left
+        # for the titles to share.
+        assert placed[1].scores.get("title", 0.0) == 0.0
+        headlines = {engine.story(a.story_id).headline for a in placed[1:]}
+    assert headlines == {EVENTS[1][0], EVENTS[2][0]}
+    assert len({a.story_id for a in placed}) == 3
+    with Engine(config=Config(embeddings="none", furniture_memory=0)) as engine:
+        kept = [engine.add(Article(id=f"t{i}", title=EVENTS[i][0] + TAIL, text=EVENTS[i][1],
+                                   source="ch9northmoor.example", published=T0 + i * HOUR)) for i in range(3)]
+        assert kept[1].scores["title"] > 0.3  # the tail made the titles alike: two events, one story
+        assert kept[1].story_id == kept[0].story_id
+        assert engine.story(kept[0].story_id).headline.endswith(TAIL)
+
+
+def test_why_and_the_summary_know_what_was_left_out(tmp_path, run_cli):
+    db = tmp_path / "news.db"
+    with Engine(db, SPARSE) as engine:
+        for i in range(3):
+            engine.add(page(i))
+    proc = run_cli("why", "ch9-2", "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    why = json.loads(proc.stdout)
+    text = page(2).text
+    left_out = [text[a:b] for a, b in why["furniture"]]
+    assert left_out and all(s in TOP + " " + BOTTOM for s in left_out)
+    assert EVENTS[2][1] not in " ".join(left_out)
+    shown = run_cli("why", "ch9-2", "--db", db)
+    assert f"read without {len(left_out)} sentences that its outlet printed on its other pages" in shown.stdout
+    with Engine(db, SPARSE) as engine:
+        story = engine.story(engine.story_of("ch9-2"))
+    assert story.summary == EVENTS[2][1]  # not "Trending now: ..." nor the copyright line
+    assert "Channel Nine" not in {e.name for e in story.entities}

@@ -32,7 +32,7 @@ from .store.errors import StoreError
 from .store.sqlite import SQLiteStore
 from .text.embeddings import Embedder, embedder_for, embedding_text
 from .text.features import Vectorizer, pack, unpack
-from .text.furniture import Furniture
+from .text.furniture import Found, Furniture, without
 from .text.language import language_of, normalise_lang
 from .text.shingles import sketch
 from .text.titles import strip_outlet
@@ -187,10 +187,11 @@ class Engine:
         dim = self.embedder.dim if self.embedder is not None else 0
         for row in self.store.replay() if rows is None else rows:
             if row.seq > covered:
-                body = self.furniture.clean(row.source, row.text)
-                self.vectorizer.learn_transform(strip_outlet(row.title, row.source), body)
-            else:  # the outlets' furniture is not stored: it is learnt again from the texts
-                self.furniture.remember(row.source, row.text)
+                found = self.furniture.find(row.source, row.title, row.text)
+                self.vectorizer.learn_transform(strip_outlet(row.title[:found.title_end], row.source),
+                                                without(row.text, found.spans))
+            else:  # the outlets' memory is not stored (only what it left out): it is learnt again
+                self.furniture.remember(row.source, row.title, row.text)
             f, sk = unpack(row.features)
             if f.meaning is not None and len(f.meaning) != dim:
                 f.meaning = None  # another model's vector (or sparse mode): never summed with this one's
@@ -307,8 +308,9 @@ class Engine:
         if original is not None:
             return Assignment(article.id, self._story_of(original), "duplicate", 1.0, copy_of=original)
 
-        title = strip_outlet(article.title, article.source)
-        body = self.furniture.clean(article.source, article.text)
+        furniture = self.furniture.find(article.source, article.title, article.text)
+        title = strip_outlet(article.title[:furniture.title_end], article.source)
+        body = without(article.text, furniture.spans)
         f = self.vectorizer.learn_transform(title, body)
         if self.embedder is None:
             f.lang = normalise_lang(article.lang)
@@ -343,7 +345,7 @@ class Engine:
         self._pending.append(ArticleRow(
             seq, article.id, article.title, article.text, article.url, canon, published,
             article.source, f.lang, decision.story, decision.kind, copy_of, key, decision.score,
-            _COMPACT.encode(_why(assignment, self.clusterer.bar)), pack(f, sk)))
+            _COMPACT.encode(_why(assignment, self.clusterer.bar, furniture, article.title)), pack(f, sk)))
         if len(self._pending) >= self.batch_size:
             self.flush()
         return assignment
@@ -468,7 +470,7 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
-def _why(a: Assignment, threshold: float) -> dict[str, object]:
+def _why(a: Assignment, threshold: float, furniture: Found, title: str) -> dict[str, object]:
     why: dict[str, object] = {"kind": a.kind, "score": round(a.score, 4), "scores": a.scores,
                               "threshold": threshold}
     if a.runner_up is not None:
@@ -478,4 +480,9 @@ def _why(a: Assignment, threshold: float) -> dict[str, object]:
         why["merged"] = list(a.merged)
     if a.copy_of:
         why["copy_of"] = a.copy_of
+    # Where the page furniture is (the title's tail, sentences of the text), so that readers skip it too.
+    if furniture.spans:
+        why["furniture"] = furniture.spans
+    if furniture.title_end < len(title):
+        why["title_end"] = furniture.title_end
     return why

@@ -53,7 +53,7 @@ def evaluate(store, common: Iterable[str] = ()) -> list[Alert]:
     ``store`` is an SQLite store (the CLI passes its engine's, the web server its writer's); ``common``
     the words seen in lower case, which tell names from ordinary words when matching entities.
     """
-    from ..stories.describe import headline_and_centre
+    from ..stories.describe import headline_and_centre, story_title
     from ..stories.importance import explain_burst, find_burst
 
     common = frozenset(common)
@@ -88,7 +88,7 @@ def evaluate(store, common: Iterable[str] = ()) -> list[Alert]:
             for condition, reason in conditions:
                 payload: dict[str, object] = {
                     "watchlist": wl.name, "condition": condition, "reason": reason, "story": story,
-                    "headline": " ".join(lead.title.split()), "articles": len(rows),
+                    "headline": story_title(lead), "articles": len(rows),
                     "outlets": len({r.source or "" for r in rows}), "last_seen": max(times) if times else None,
                     "url": lead.url}
                 cur = db.execute("INSERT OR IGNORE INTO alerts (watchlist, story, condition, fired_at, payload) "

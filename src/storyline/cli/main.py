@@ -446,6 +446,10 @@ def cmd_why(args: argparse.Namespace) -> int:
             print(f"next best: story {why['runner_up']} with {why['runner_up_score']}.")
         if why.get("merged"):
             print(f"it tied stories together: story {', '.join(map(str, why['merged']))} merged into this one.")
+    if why.get("furniture"):
+        n = len(why["furniture"])
+        print(f"read without {n} sentence{'s' if n != 1 else ''} that its outlet printed on its other pages "
+              "(page furniture).")
     if live != row.story:
         print(f"story {row.story} has since merged into story {live}.")
     if story:

@@ -7,6 +7,7 @@ preferred (news puts the event first), near-repeats skipped.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -17,13 +18,46 @@ from ..model import CoverageItem, Entity, Story
 from ..store.base import ArticleRow, StoryRow
 from ..text.entities import entity_type, is_title_case, person_core, spans, strip_dateline
 from ..text.features import NAME, Vectorizer, unpack
+from ..text.furniture import without
+from ..text.titles import strip_outlet
 from ..text.tokens import terms
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+#: Where a text splits into sentences: after . ! ? before a capital, and between the blocks of a
+#: page (a line break, or the run of spaces that joins them). A block without a full stop (a page's
+#: "Please enable JavaScript to watch this video") is then a piece of its own, not the start of the lede.
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n\s*|\s{2,}")
 _SUMMARY_WORDS = 60
+#: How a whole sentence ends (the split keeps a full stop, and may leave a closing quote or bracket).
+_ENDS = (".", "!", "?", '"', "”", "’", ")")
 _PLACE_PREPOSITION = re.compile(r"\b(?:in|near|at|outside|across|from|to)\s+")
 #: Big stories are summarised and their names counted from this many articles, evenly spread.
 _SAMPLE = 80
+
+
+def story_title(row: ArticleRow) -> str:
+    """The article's title without the tail its outlet puts on every title ("- KSLA News 12
+    Shreveport, Louisiana News Weather & Sports"), or naming the outlet, as the engine read it;
+    spaces tidied."""
+    title = row.title
+    if '"title_end"' in row.why:
+        try:
+            end = int(json.loads(row.why)["title_end"])
+        except (ValueError, KeyError, TypeError):
+            end = len(title)
+        title = title[:end] if 0 < end < len(title) else title
+    return " ".join(strip_outlet(title, row.source).split())
+
+
+def story_text(row: ArticleRow) -> str:
+    """The article's text without its page furniture (what the engine left out when it read it,
+    stored with its decision: share buttons, copyright lines, the outlet's playlist)."""
+    if '"furniture"' not in row.why:
+        return row.text
+    try:
+        spans = [(int(a), int(b)) for a, b in json.loads(row.why)["furniture"]]
+    except (ValueError, KeyError, TypeError):
+        return row.text  # a decision written by hand or by another version: the text as it is
+    return without(row.text, spans)
 
 
 def _vectors(row: ArticleRow) -> dict[str, dict[str, float]]:
@@ -71,11 +105,12 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
 
     Titles-only stories are summarised from their other headlines.
     """
-    candidates: list[tuple[float, int, str]] = []
+    candidates: list[tuple[float, int, str, bool]] = []
     order = 0
     seen_text: set[str] = set()
     for row in _sample([r for r in rows if r.kind != "copy"]):
-        sentences = _SENTENCE.split(strip_dateline(row.text))[:8] if row.text else []
+        text = story_text(row) or row.text  # a page of furniture only: better its words than none
+        sentences = _SENTENCE.split(strip_dateline(text))[:8] if text else []
         for position, sentence in enumerate(sentences):
             sentence = " ".join(sentence.split())
             if len(sentence.split()) < 6 or sentence in seen_text or _unbalanced(sentence):
@@ -85,16 +120,17 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
             vec = {t: c * vectorizer.idf(t) for t, c in counts.items()}
             norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
             relevance = _dot(vec, centre) / norm
-            candidates.append((relevance / (1.0 + 0.25 * position), order, sentence))
+            whole = sentence.endswith(_ENDS)
+            candidates.append((relevance / (1.0 + 0.25 * position), order, sentence, whole))
             order += 1
     if not candidates:
         titles = []
         for row in rows:
-            t = " ".join(row.title.split())
+            t = story_title(row)
             if t != headline and t not in titles:
                 titles.append(t)
-        scored = sorted(((_dot(_vectors(r)["t"], centre), -i, " ".join(r.title.split()))
-                         for i, r in enumerate(rows) if " ".join(r.title.split()) in titles), reverse=True)
+        scored = sorted(((_dot(_vectors(r)["t"], centre), -i, story_title(r))
+                         for i, r in enumerate(rows) if story_title(r) in titles), reverse=True)
         picked: list[str] = []
         for _, _, t in scored:
             if t not in picked and not _similar(t, picked + [headline]):
@@ -102,10 +138,14 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
             if len(picked) == 2:
                 break
         return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in picked)
+    if any(c[3] for c in candidates):
+        # Sentences, when there are any: a block without a full stop is a page's notice or menu
+        # ("Please enable JavaScript to watch this video"), not a line of the story.
+        candidates = [c for c in candidates if c[3]]
     candidates.sort(key=lambda c: (-c[0], c[1]))
     chosen: list[str] = []
     words = 0
-    for _, _, sentence in candidates:
+    for _, _, sentence, _ in candidates:
         n = len(sentence.split())
         if chosen and words + n > _SUMMARY_WORDS:
             continue
@@ -149,7 +189,7 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         found = set()
         if not is_title_case(row.title):
             found.update(spans(row.title, common))
-        found.update(spans(strip_dateline(" ".join(row.text.split(" ")[:400])), common))
+        found.update(spans(strip_dateline(" ".join(story_text(row).split(" ")[:400])), common))
         names = set()
         for name in found:
             if len(name) < 2 or name.isdigit():
@@ -174,7 +214,7 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     minimum = 2 if len(rows) >= 3 else 1
     ranked = [(name, count) for name, count in ranked if count >= minimum][: limit * 2]
-    texts = " ".join(r.title + " " + r.text[:1500] for r in originals[:40])
+    texts = " ".join(r.title + " " + story_text(r)[:1500] for r in originals[:40])
     # What follows each place preposition, scanned once (a pattern per name cost a compile per name).
     after = [texts[m.end():m.end() + 80] for m in _PLACE_PREPOSITION.finditer(texts)]
     out = []
@@ -244,7 +284,7 @@ def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) 
     if not rows:
         return Story(row.id, "", "", 0, 0, row.first_seen, row.last_seen)
     lead, centre = headline_and_centre(rows)
-    headline = " ".join(lead.title.split())
+    headline = story_title(lead)
     return Story(
         id=row.id,
         headline=headline,

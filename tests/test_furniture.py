@@ -151,7 +151,9 @@ def test_a_title_tail_the_outlet_puts_on_every_title_is_cut_from_scores_and_head
         # for the titles to share.
         assert placed[1].scores.get("title", 0.0) == 0.0
         headlines = {engine.story(a.story_id).headline for a in placed[1:]}
+        listed = [item.title for _, items in engine.story(placed[2].story_id).coverage for item in items]
     assert headlines == {EVENTS[1][0], EVENTS[2][0]}
+    assert listed == [EVENTS[2][0]]  # in the coverage under its outlet's name too
     assert len({a.story_id for a in placed}) == 3
     with Engine(config=Config(embeddings="none", furniture_memory=0)) as engine:
         kept = [engine.add(Article(id=f"t{i}", title=EVENTS[i][0] + TAIL, text=EVENTS[i][1],

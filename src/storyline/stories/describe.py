@@ -109,7 +109,7 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
     order = 0
     seen_text: set[str] = set()
     for row in _sample([r for r in rows if r.kind != "copy"]):
-        text = story_text(row) or row.text  # a page of furniture only: better its words than none
+        text = story_text(row)  # a page of furniture only has no sentence for a summary
         sentences = _SENTENCE.split(strip_dateline(text))[:8] if text else []
         for position, sentence in enumerate(sentences):
             sentence = " ".join(sentence.split())
@@ -273,7 +273,8 @@ def coverage(rows: Sequence[ArticleRow]) -> tuple[tuple[str, tuple[CoverageItem,
 
     def item(row: ArticleRow, nested: bool = True) -> CoverageItem:
         kids = tuple(item(c, False) for c in copies.get(row.id, ())) if nested else ()
-        return CoverageItem(row.id, row.title, row.url, row.source, row.published, kids)
+        # Listed under its outlet's name: the tail naming the outlet again is left off.
+        return CoverageItem(row.id, story_title(row), row.url, row.source, row.published, kids)
 
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0].lower()))
     return tuple((outlet, tuple(item(r) for r in items)) for outlet, items in ordered)

@@ -3,7 +3,10 @@ different stories together, nor make them copies of each other; a wire story kee
 
 from __future__ import annotations
 
+import dataclasses
 import json
+
+import pytest
 
 from conftest import HOUR, T0
 
@@ -52,16 +55,20 @@ def test_an_outlets_furniture_does_not_join_its_different_stories():
     assert len({a.story_id for a in unfiltered}) < 3
 
 
-def test_furniture_learnt_before_a_restart_is_learnt_again(tmp_path):
+@pytest.mark.parametrize("tail", ["", " - Channel Nine Northmoor, your home for news, weather and sport"])
+def test_furniture_learnt_before_a_restart_is_learnt_again(tmp_path, tail):
+    pages = [dataclasses.replace(page(i), title=page(i).title + tail) for i in range(3)]
     db = tmp_path / "news.db"
     with Engine(db, SPARSE) as engine:
-        first = [engine.add(page(i)) for i in range(2)]
+        first = [engine.add(p) for p in pages[:2]]
     with Engine(db, SPARSE) as engine:
-        third = engine.add(page(2))
+        third = engine.add(pages[2])
+        headline = engine.story(third.story_id).headline
     with Engine(config=SPARSE) as engine:
-        together = [engine.add(page(i)) for i in range(3)]
+        together = [engine.add(p) for p in pages]
     assert [a.story_id for a in first] + [third.story_id] == [a.story_id for a in together]
     assert third.kind == together[2].kind == "new" and third.scores == together[2].scores
+    assert headline == EVENTS[2][0]
 
 
 def test_a_wire_story_printed_by_many_outlets_keeps_its_sentences():

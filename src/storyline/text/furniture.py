@@ -47,10 +47,11 @@ _RECAP_WORDS = 2
 
 
 class Furniture:
-    """Removes from a body the sentences its outlet printed in one of its recent articles.
+    """Finds in an article what its outlet printed on one of its recent pages too: sentences of the
+    body, the tail of the title.
 
-    ``clean`` both answers and learns: it compares the body with the outlet's last ``per_outlet``
-    articles, then remembers this one. Memory is bounded: the outlets seen least recently are
+    ``find`` (and ``clean``) both answer and learn: they compare the article with the outlet's last
+    ``per_outlet`` articles, then remember this one. Memory is bounded: the outlets seen least recently are
     forgotten beyond ``outlets``. The same articles in the same order give the same answers.
 
     >>> f = Furniture()
@@ -214,7 +215,7 @@ class Found(NamedTuple):
 
 
 def without(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` with the ``spans`` of :meth:`Furniture.left_out` cut out.
+    """``text`` with the ``spans`` of :meth:`Furniture.find` cut out.
 
     A line break takes each cut's place, so that what follows a dropped piece does not read as the
     middle of a sentence.

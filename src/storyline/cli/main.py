@@ -272,11 +272,14 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     if args.json:
         print(json.dumps(summary))
     elif not quiet:
-        print(f"{PROG}: read {counts['read']:,} articles: {counts['new']:,} started stories, "
-              f"{counts['joined']:,} joined stories, {counts['copy']:,} copies, "
-              f"{counts['duplicate']:,} already stored; {counts['skipped']:,} bad items skipped"
-              f"{f', {len(warnings):,} warning' + ('s' if len(warnings) > 1 else '') if warnings else ''}. "
-              f"Store: {totals['articles']:,} articles in {totals['stories']:,} stories.", file=sys.stderr)
+        from .render import plural
+
+        print(f"{PROG}: read {plural(counts['read'], 'article')}: {counts['new']:,} started stories, "
+              f"{counts['joined']:,} joined stories, {plural(counts['copy'], 'copy', 'copies')}, "
+              f"{counts['duplicate']:,} already stored; {plural(counts['skipped'], 'bad item')} skipped"
+              f"{', ' + plural(len(warnings), 'warning') if warnings else ''}. "
+              f"Store: {plural(totals['articles'], 'article')} in {plural(totals['stories'], 'story', 'stories')}.",
+              file=sys.stderr)
     whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
     return 1 if whole_job_failed or failed else 0
 

@@ -23,6 +23,15 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 outlet``, ``3 outlets``, ``1,204 articles``.
+
+    >>> plural(1, "outlet"), plural(1204, "article"), plural(2, "story", "stories")
+    ('1 outlet', '1,204 articles', '2 stories')
+    """
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def _width() -> int:
     return max(40, min(100, shutil.get_terminal_size((88, 24)).columns) - 2)
 

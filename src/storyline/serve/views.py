@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from markupsafe import Markup
 
-from ..cli.render import iso
+from ..cli.render import iso, plural
 from . import charts, watchlists
 from .security import safe_url
 
@@ -44,15 +44,6 @@ def when(ts: float | None, with_year: bool = False) -> str:
         return "undated"
     fmt = "%a %d %b %Y, %H:%M UTC" if with_year else "%a %d %b, %H:%M UTC"
     return datetime.fromtimestamp(ts, timezone.utc).strftime(fmt)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 outlet``, ``3 outlets``, ``1,204 articles``.
-
-    >>> plural(1, "outlet"), plural(1204, "article"), plural(2, "story", "stories")
-    ('1 outlet', '1,204 articles', '2 stories')
-    """
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def entity_href(name: str) -> str:

@@ -47,7 +47,17 @@ def stored_ids(path: Path) -> list[str]:
     (Article(id="t\udc80", title="A fine title"), ValueError, "lone surrogate"),
     (Article(id="t", title="A title", published=datetime(2024, 1, 1, tzinfo=timezone.utc)), ValueError,
      ".timestamp()"),
-    ({"id": "t", "title": "A dict"}, TypeError, "Engine.add takes a storyline.Article, not dict"),
+    ({"id": "t", "title": "A dict"}, TypeError, "Engine.add takes a storyline.Article, not dict (storyline.ingest"),
+    # A link is an article's identity: "#" made every later article with it a duplicate of the first,
+    # and a link without a scheme failed with an IndexError.
+    (Article(id="t", title="A title", url="#"), ValueError, "url must be an absolute http(s) link (or None)"),
+    (Article(id="t", title="A title", url="index.html"), ValueError, "url must be an absolute http(s) link"),
+    (Article(id="t", title="A title", url="bbc.co.uk/news"), ValueError, "url must be an absolute http(s) link"),
+    (Article(id="t", title="A title", url="http://"), ValueError, "url does not parse"),
+    # PostgreSQL refuses NUL in text: the batch failed at every flush, the good articles with it.
+    (Article(id="t", title="A \x00 title"), ValueError, "title holds a NUL character"),
+    (Article(id="t", title="A title", source="AP\x00"), ValueError, "source holds a NUL character"),
+    (Article(id="t", title=" ", text=""), ValueError, "title and text are both empty"),
 ])
 def test_a_bad_article_is_refused_by_name_and_the_others_are_all_kept(tmp_path, bad, error, words):
     """Once a wrong value reached the batch, writing it failed and took the whole batch with it (and
@@ -144,6 +154,11 @@ def test_an_engine_refuses_a_read_only_store_before_taking_articles(tmp_path):
     (lambda e: e.storylines(limit=-1), ValueError, "limit must be 0 or more (got -1)"),
     (lambda e: e.story("1"), TypeError, "a story id is a whole number, not str"),
     (lambda e: e.story(None), TypeError, "a story id is a whole number, not NoneType"),
+    # stories(since, limit) and storylines(limit, since) took their first two in opposite orders, so
+    # stories(5) quietly meant "since 1970": both take keywords only.
+    (lambda e: e.stories(5), TypeError, "positional argument"),
+    (lambda e: e.storylines(5), TypeError, "positional argument"),
+    (lambda e: e.why(5), TypeError, "an article id is a str, not int"),
 ])
 def test_a_wrong_question_is_named_not_answered_with_nothing(call, error, words):
     """``since="24h"`` was compared as text (no stories), ``limit=-1`` meant no limit on SQLite and
@@ -160,6 +175,58 @@ def test_an_unknown_story_is_none_however_large_its_id():
         engine.add(QUAKE)
         assert [engine.story(i) for i in (0, -1, 2, 2**70)] == [None] * 4
         assert engine.story(1).articles == 1
+
+
+def test_numpy_integers_are_whole_numbers():
+    """A story id or a limit taken from a pandas frame is numpy's int64: it was refused."""
+    numpy = pytest.importorskip("numpy")
+    with Engine(config=SPARSE) as engine:
+        engine.add(QUAKE)
+        assert engine.story(numpy.int64(1)).articles == 1
+        assert len(engine.stories(limit=numpy.int64(3), since=numpy.float64(-1.0))) == 1
+
+
+def test_why_an_article_is_in_its_story_is_asked_of_an_engine_or_a_reader(tmp_path):
+    """Once the Assignment was gone (a store reopened) only the raw JSON of the store could tell."""
+    path = tmp_path / "news.db"
+    with Engine(path, SPARSE) as engine:
+        engine.add(QUAKE)
+        joined = engine.add(QUAKE_2)
+        asked = engine.why("q2")
+        assert engine.why("nowhere") is None
+    assert joined.kind == "joined"
+    assert asked["kind"] == "joined" and asked["story"] == asked["placed_in"] == joined.story_id
+    assert asked["scores"]["total"] == round(joined.score, 4) == asked["score"]
+    assert asked["headline"] in (QUAKE.title, QUAKE_2.title) and asked["title"] == QUAKE_2.title
+    with StoryReader(path) as reader:
+        assert reader.why("q2") == asked
+        assert reader.why("q1")["kind"] == "new"
+
+
+def test_an_engine_left_open_writes_what_it_placed_at_exit(tmp_path):
+    """A script or notebook that never closed its engine lost up to a batch of articles, silently."""
+    path = tmp_path / "news.db"
+    script = ("from storyline import Article, Config, Engine\n"
+              f"engine = Engine({str(path)!r}, Config(embeddings='none'))\n"
+              "engine.add(Article(id='q1', title='Quake strikes Qeshm island off Iran', published=0.0))\n"
+              "engine.add(Article(id='f1', title='Flood closes Danube ports in Vienna', published=0.0))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert stored_ids(path) == ["q1", "f1"]
+    with Engine(path, SPARSE) as engine:  # and it is whole: the next engine goes on from it
+        assert engine.add(QUAKE_2).kind == "joined"
+
+
+def test_add_many_with_embeddings_refuses_as_add_does_after_placing_what_came_before(tmp_path):
+    """With embeddings, a dict or a None title reached the encoder first: a raw AttributeError, and
+    no telling which articles were placed."""
+    path = tmp_path / "news.db"
+    with Engine(path, Config()) as engine:
+        with pytest.raises(TypeError, match="Engine.add takes a storyline.Article, not dict"):
+            engine.add_many([QUAKE, FLOOD, {"id": "x", "title": "A dict"}, QUAKE_2])
+        with pytest.raises(TypeError, match="title must be a str, not NoneType"):
+            engine.add_many([Article(id="n", title=None)])
+    assert stored_ids(path) == ["q1", "f1"]
 
 
 def test_a_reader_never_creates_a_store_and_says_when_it_is_closed(tmp_path):
@@ -189,6 +256,10 @@ def test_a_config_built_in_code_is_checked_as_a_file_would_be():
     with pytest.raises(ValueError, match="max_candidates must be a whole number, 1 or more"):
         Config(max_candidates=-3)
     assert Config(threshold="0.4", embeddings="none").threshold == 0.4
+    # An unknown model was taken, and failed only when an engine started.
+    with pytest.raises(ValueError, match="embeddings must be use, minilm, none or package.module:Class"):
+        Config(embeddings="bogus")
+    assert Config(embeddings="mypackage.models:MyEncoder").embeddings == "mypackage.models:MyEncoder"
     assert Config(embeddings="none", max_idle_hours=24) == Config().with_overrides(
         {"embeddings": "none", "max_idle_hours": 24})
 

@@ -207,6 +207,8 @@ def _checked(name: str, kind: str, value: object) -> object:
     if kind == "str":
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a string (got {_shown(value)})")
+        if name == "embeddings":
+            return _embeddings(value)
         return _decision(value) if name == "decision" else value
     whole = kind == "int"
     number = _number(name, value, whole)
@@ -250,6 +252,27 @@ def _shown(value: object) -> str:
         return "true" if value else "false"
     isoformat = getattr(value, "isoformat", None)  # a TOML date, time or date-time
     return isoformat() if callable(isoformat) else repr(value)
+
+
+#: The embedding models known by name (see :func:`storyline.text.embeddings.embedder_for`).
+EMBEDDING_NAMES = ("use", "use-multilingual-v3", "minilm", "all-minilm-l6-v2", "none", "off", "false", "0", "")
+
+
+def _embeddings(value: str) -> str:
+    """A known model's name, or ``package.module:Class`` (imported when an engine starts, not here:
+    a configuration is read by every command, most of which never embed).
+
+    >>> _embeddings("bogus")
+    Traceback (most recent call last):
+    ...
+    ValueError: embeddings must be use, minilm, none or package.module:Class (got 'bogus')
+    """
+    if value.strip().lower() in EMBEDDING_NAMES:
+        return value
+    module, _, attr = value.strip().partition(":")
+    if not (attr.isidentifier() and all(part.isidentifier() for part in module.split("."))):
+        raise ValueError(f"embeddings must be use, minilm, none or package.module:Class (got {_shown(value)})")
+    return value
 
 
 def _decision(value: str) -> str:

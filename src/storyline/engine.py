@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
-from collections import Counter
+import re
+import sys
+import weakref
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from .cluster.duplicates import NearDuplicates, text_key
 from .cluster.online import Decision, OnlineClusterer
 from .config import Config
-from .ingest.records import canonical_url, published_ok
+from .ingest.records import canonical_url, published_ok, valid_url
 from .model import Article, Assignment, Story
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +70,9 @@ class Engine:
     wrote before it places an article, and they take turns to write (an engine on the same thread as
     the one holding the turn of an SQLite file has that one write what it has first). One engine shared
     by threads under a lock, as ``storyline serve`` does, is still the fastest way within a process.
-    ``close()`` closes the store, also one passed in. ``on_flush`` is called with the number of articles written so far.
+    ``close()`` closes the store, also one passed in; an engine still open when the interpreter exits
+    is closed then (what it placed is written). ``on_flush`` is called with the number of articles
+    written so far.
 
     >>> with Engine(config=Config(embeddings="none")) as engine:
     ...     engine.add(Article(id="1", title="Quake strikes Qeshm island off Iran", published=0.0)).kind
@@ -122,6 +128,7 @@ class Engine:
         self._writing = False  # holding the store's writer lock (taken by add, released by flush)
         self._closed = False
         self._restore()
+        _UNCLOSED[id(self)] = (os.getpid(), weakref.ref(self))
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -145,6 +152,7 @@ class Engine:
             self.store.write_batch([], [], self._snapshot())
         self.store.close()
         self._closed = True
+        _UNCLOSED.pop(id(self), None)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -267,21 +275,11 @@ class Engine:
         embeds in batches, which is several times faster than one by one).
 
         The id is an article's identity: an id seen before gives ``"duplicate"``, whatever the text,
-        and the first version stays. A field of the wrong type, an empty id, an
-        impossible date or a link that does not parse raise ``TypeError`` or ``ValueError`` naming the
-        field, and change nothing.
+        and the first version stays. The article is taken as given (no HTML is stripped: use
+        :func:`storyline.ingest.records.to_article` for loose records). What :func:`check_article`
+        refuses raises ``TypeError`` or ``ValueError`` naming the field, and changes nothing.
         """
-        a = article
-        if not (isinstance(a, Article) and isinstance(a.id, str) and a.id and isinstance(a.title, str)
-                and isinstance(a.text, str) and (a.url is None or isinstance(a.url, str))
-                and (a.source is None or isinstance(a.source, str)) and (a.lang is None or isinstance(a.lang, str))):
-            raise _refusal(a)  # checked before anything changes: a bad row would fail its whole batch
-        if article.published is not None and not published_ok(article.published):
-            # Checked here too for articles built in Python, not read by storyline.ingest: one
-            # impossible date (NaN, year 1 or 10000) would break every later view of the store.
-            hint = " (a datetime's .timestamp() gives them)" if hasattr(article.published, "timestamp") else ""
-            raise ValueError(f"article {article.id!r}: published must be Unix seconds from 1900 through 2200, "
-                             f"not {article.published!r}{hint}")
+        check_article(article)  # before anything changes: a bad row would fail its whole batch
         published = article.published
         if published is not None and type(published) is not float:
             published = float(published)  # an int, or numpy's float32: SQLite would keep that one as bytes
@@ -290,18 +288,8 @@ class Engine:
         if not self._writing:
             self._catch_up()
         known = self._known
-        try:
-            canon = canonical_url(article.url) if article.url else None
-        except ValueError as exc:
-            raise ValueError(f"article {article.id!r}: url does not parse ({exc}): {article.url!r}") from None
-        try:
-            key = text_key(article.title, article.text)
-            names = article.id + (article.url or "") + (article.source or "") + (article.lang or "")
-            if not names.isascii():
-                names.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"article {article.id!r}: a field holds a lone surrogate, which no store can keep "
-                             "(storyline.ingest.records.clean_text replaces them)") from None
+        canon = canonical_url(article.url) if article.url else None
+        key = text_key(article.title, article.text)
         original = (article.id if article.id in known.seq_of_id else
                     known.id_of_url.get(canon) if canon else None) or \
             known.id_of_text.get((key, article.source or ""))
@@ -356,13 +344,16 @@ class Engine:
         With embeddings, the next batch is embedded on a second thread while this one is placed:
         the encoder's matrix products release the interpreter, so on two cores the clustering
         costs almost nothing on top of the encoder. The vectors, and so the stories, are the same.
+        An article that :meth:`add` would refuse raises the same error here, once every article
+        before it is placed (and none after it).
         """
         if self.embedder is None:
             return [self.add(a) for a in articles]
         from concurrent.futures import ThreadPoolExecutor
 
         out: list[Assignment] = []
-        chunks = _chunks(articles, batch)
+        refused: list[Exception] = []
+        chunks = _chunks(articles, batch, refused)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-embed") as pool:
             current = next(chunks, None)
             ahead = pool.submit(self._embed, current) if current else None
@@ -372,6 +363,8 @@ class Engine:
                 ahead = pool.submit(self._embed, following) if following else None
                 out.extend(self.add(a, m) for a, m in zip(current, meanings))
                 current = following
+        if refused:
+            raise refused[0]
         return out
 
     def embed_ahead(self, articles: Sequence[Article]) -> None:
@@ -399,7 +392,7 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
+    def stories(self, *, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
         """Stories described for a reader: most recently active first, or (``sort="coverage"``) the
         most widely covered first. (:class:`~storyline.stories.reader.StoryReader` reads them without
         an engine.)"""
@@ -415,7 +408,23 @@ class Engine:
         self.flush()
         return read_story(self.store, self.vectorizer, story_id)
 
-    def storylines(self, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
+    def why(self, article_id: str) -> dict[str, Any] | None:
+        """Why an article is in its story, with the scores that decided it (what ``storyline why
+        --json`` prints: see :func:`storyline.stories.reader.read_why`), or ``None`` if it is unknown.
+
+        >>> with Engine(config=Config(embeddings="none")) as engine:
+        ...     _ = engine.add(Article(id="a", title="Flood closes Danube ports in Vienna", published=0.0))
+        ...     _ = engine.add(Article(id="b", title="Danube flood: Vienna ports stay closed", published=3600.0))
+        ...     why = engine.why("b")
+        >>> why["kind"], why["story"], sorted(why["scores"])
+        ('joined', 1, ['hours_apart', 'names', 'title', 'total'])
+        """
+        from .stories.reader import read_why
+
+        self.flush()
+        return read_why(self.store, self.vectorizer, article_id)
+
+    def storylines(self, *, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
         """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most
         recently active first (``sort="coverage"``: most articles first), only those active since
         ``since`` (Unix seconds) if given. Reads every stored decision: a command's work, not a page's."""
@@ -423,6 +432,27 @@ class Engine:
 
         self.flush()
         return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
+
+
+#: Engines not closed yet, with the process that opened them: closed at exit (see _close_at_exit).
+_UNCLOSED: dict[int, tuple[int, "weakref.ref[Engine]"]] = {}
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Close the engines a script or notebook left open, as a file object flushes at exit: up to a
+    batch of placed articles would otherwise be lost without a word. Only this process's engines (a
+    forked child must not write its parent's pending articles a second time)."""
+    for pid, ref in list(_UNCLOSED.values()):
+        engine = ref()
+        if engine is None or pid != os.getpid():
+            continue
+        try:
+            engine.close()
+        except Exception as exc:  # noqa: BLE001 - at exit there is no caller left to raise to
+            print(f"storyline: an engine left open could not write its last articles at exit: {exc}",
+                  file=sys.stderr)
+    _UNCLOSED.clear()
 
 
 #: One encoder for every article's decision: json.dumps with options builds a new one per call (half its cost).
@@ -439,6 +469,56 @@ def _check_writable(store: SQLiteStore) -> None:
                              "a StoryReader only reads")
 
 
+def check_article(article: object) -> None:
+    """Raise ``TypeError`` or ``ValueError`` naming the field if :meth:`Engine.add` cannot take ``article``.
+
+    Refused: a field of the wrong type, an empty id, no title and no text, a date that is not Unix
+    seconds from 1900 through 2200, a link that is not an absolute http(s) URL (``""`` and ``None``
+    mean no link), a NUL character or a lone surrogate (no store keeps them; ingest's
+    :func:`~storyline.ingest.records.clean_text` removes them).
+
+    >>> check_article(Article(id="1", title="Quake hits coast", url="https://news.example/q"))
+    >>> check_article(Article(id="2", title="Quake hits coast", url="#top"))
+    Traceback (most recent call last):
+    ...
+    ValueError: article '2': url must be an absolute http(s) link (or None), not '#top'
+    """
+    a = article
+    if not (isinstance(a, Article) and isinstance(a.id, str) and a.id and isinstance(a.title, str)
+            and isinstance(a.text, str) and (a.url is None or isinstance(a.url, str))
+            and (a.source is None or isinstance(a.source, str)) and (a.lang is None or isinstance(a.lang, str))):
+        raise _refusal(a)
+    if a.published is not None and not published_ok(a.published):
+        # Checked here too for articles built in Python, not read by storyline.ingest: one
+        # impossible date (NaN, year 1 or 10000) would break every later view of the store.
+        hint = " (a datetime's .timestamp() gives them)" if hasattr(a.published, "timestamp") else ""
+        raise ValueError(f"article {a.id!r}: published must be Unix seconds from 1900 through 2200, "
+                         f"not {a.published!r}{hint}")
+    if not a.title.strip() and not a.text.strip():
+        raise ValueError(f"article {a.id!r}: title and text are both empty (nothing to place)")
+    # A link is the article's identity: "#" or "index.html" would make every article that has it
+    # a duplicate of the first.
+    if a.url and not _HTTP.match(a.url):
+        raise ValueError(f"article {a.id!r}: url must be an absolute http(s) link (or None), not {a.url!r}")
+    if a.url and not valid_url(a.url.strip()):
+        raise ValueError(f"article {a.id!r}: url does not parse: {a.url!r}")
+    for name in ("id", "title", "text", "url", "source", "lang"):
+        value = getattr(a, name)
+        if not value or value.isascii() and "\x00" not in value:
+            continue
+        if "\x00" in value:
+            raise ValueError(f"article {a.id!r}: {name} holds a NUL character, which no store can keep "
+                             "(storyline.ingest.records.clean_text removes them)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"article {a.id!r}: {name} holds a lone surrogate, which no store can keep "
+                             "(storyline.ingest.records.clean_text replaces them)") from None
+
+
+_HTTP = re.compile(r"\s*https?://", re.IGNORECASE)
+
+
 def _refusal(article: object) -> Exception:
     """Why :meth:`Engine.add` refuses ``article`` (which failed its quick check), as the error to raise.
 
@@ -446,7 +526,8 @@ def _refusal(article: object) -> Exception:
     TypeError("article '1': title must be a str, not NoneType")
     """
     if not isinstance(article, Article):
-        return TypeError(f"Engine.add takes a storyline.Article, not {type(article).__name__}")
+        hint = " (storyline.ingest.records.to_article makes one from a dict)" if isinstance(article, dict) else ""
+        return TypeError(f"Engine.add takes a storyline.Article, not {type(article).__name__}{hint}")
     if not isinstance(article.id, str):
         return TypeError(f"article id must be a str, not {type(article.id).__name__}: {article.id!r}")
     if not article.id:
@@ -459,9 +540,16 @@ def _refusal(article: object) -> Exception:
     raise AssertionError("unreachable: the article passed every check")  # pragma: no cover
 
 
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+def _chunks(items: Iterable[Article], size: int, refused: list[Exception]) -> Iterator[list[Article]]:
+    """``items`` in lists of ``size``, checked (the encoder must not meet what :meth:`Engine.add` would
+    refuse); at the first refused one, the checked ones before it and then the end, its error in ``refused``."""
     chunk: list[Article] = []
     for item in items:
+        try:
+            check_article(item)
+        except (TypeError, ValueError) as exc:
+            refused.append(exc)
+            break
         chunk.append(item)
         if len(chunk) >= size:
             yield chunk

@@ -33,8 +33,10 @@ class Assignment:
     ``kind`` is ``"new"`` (started a story), ``"joined"`` (joined an existing story), ``"copy"``
     (near-identical copy of ``copy_of``), or ``"duplicate"`` (an exact copy already stored: nothing
     changed; ``copy_of`` is the stored article it repeats, itself when its id was seen before).
-    ``scores`` holds the winning candidate's similarity features; ``runner_up`` the best story it did
-    not join, if any.
+    ``score`` and ``scores`` are those of its best candidate story (for ``"new"``, the closest story,
+    which scored below the threshold; for ``"copy"``, the shingle resemblance): ``scores`` holds the
+    title, body, names and meaning similarities that apply, ``hours_apart`` and the ``total``.
+    ``runner_up`` is the best story it did not join, if any; ``merged`` the stories it tied into its own.
     """
 
     article_id: str

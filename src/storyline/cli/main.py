@@ -419,14 +419,12 @@ def cmd_why(args: argparse.Namespace) -> int:
     from .render import when
 
     with _open_reader(args.db) as reader:
-        row = reader.store.article(args.article)
-        if row is None:
+        out = reader.why(args.article)
+        if out is None:
             raise UsageError(f"no article {args.article!r} in the store")
-        live = reader.store.resolve(row.story)
-        story = reader.story(live)
-    why = json.loads(row.why)
-    out = {"article": row.id, "title": row.title, "story": live, "headline": story.headline if story else None,
-           "placed_in": row.story, **why}
+        row = reader.store.article(args.article)
+        assert row is not None
+    why, live = out, out["story"]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
@@ -455,8 +453,8 @@ def cmd_why(args: argparse.Namespace) -> int:
               "(page furniture).")
     if live != row.story:
         print(f"story {row.story} has since merged into story {live}.")
-    if story:
-        print(f"story {live}: {story.headline}")
+    if out["headline"] is not None:
+        print(f"story {live}: {out['headline']}")
     return 0
 
 

@@ -176,7 +176,7 @@ def _from_number(number: float | int, value: object) -> float:
 
 
 def parse_time(value: object) -> float | None:
-    """Unix seconds (UTC) from ISO 8601, RFC 822 or a number; naive times are taken as UTC.
+    """Unix seconds (UTC) from ISO 8601, RFC 822, a number or a ``datetime``; naive times are taken as UTC.
 
     A date outside 1900-2200 (or NaN, or infinite) is refused: see :data:`EARLIEST_PUBLISHED`.
 
@@ -191,6 +191,12 @@ def parse_time(value: object) -> float | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_number(value, value)
+    if isinstance(value, datetime):  # a record built in Python rather than read from a file
+        dt = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        try:
+            return _checked_time(dt.timestamp(), value.isoformat())
+        except (OverflowError, ValueError):
+            raise _out_of_range(value.isoformat()) from None
     if not isinstance(value, str):
         raise BadRecord(f"published: not a date: {_shown(value)}")
     text = value.strip()

@@ -16,8 +16,10 @@ however large the store is. Both describe stories with the same functions, below
 
 from __future__ import annotations
 
+import json
+import numbers
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import MAX_INT, Config
 from ..model import Story
@@ -39,11 +41,11 @@ def _check_window(since: object, limit: object) -> None:
     ...
     TypeError: since must be Unix seconds (a float) or None, not str: '24h' (storyline.config.parse_duration reads '24h' as an age)
     """
-    if isinstance(limit, bool) or not isinstance(limit, int):
+    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral):  # numpy's integers are whole numbers too
         raise TypeError(f"limit must be a whole number, not {type(limit).__name__}: {limit!r}")
     if limit < 0:
         raise ValueError(f"limit must be 0 or more (got {limit})")
-    if since is not None and (isinstance(since, bool) or not isinstance(since, (int, float))):
+    if since is not None and (isinstance(since, bool) or not isinstance(since, numbers.Real)):
         hint = " (storyline.config.parse_duration reads '24h' as an age)" if isinstance(since, str) else ""
         raise TypeError(f"since must be Unix seconds (a float) or None, not {type(since).__name__}: {since!r}{hint}")
 
@@ -56,7 +58,7 @@ def read_stories(store: "Store", vectorizer: Vectorizer, since: float | None = N
 
     _check_window(since, limit)
     return [describe(row, store.story_articles(row.id), vectorizer)
-            for row in store.stories(since=since, limit=limit, sort=sort)]
+            for row in store.stories(since=_seconds(since), limit=int(limit), sort=sort)]
 
 
 def read_story(store: "Store", vectorizer: Vectorizer, story_id: int) -> Story | None:
@@ -64,14 +66,41 @@ def read_story(store: "Store", vectorizer: Vectorizer, story_id: int) -> Story |
     if there is no such story. An id that is not a whole number raises ``TypeError``."""
     from .describe import describe
 
-    if isinstance(story_id, bool) or not isinstance(story_id, int):
+    if isinstance(story_id, bool) or not isinstance(story_id, numbers.Integral):
         raise TypeError(f"a story id is a whole number, not {type(story_id).__name__}: {story_id!r}")
+    story_id = int(story_id)
     if not 0 < story_id <= MAX_INT:  # ids count from 1; a database cannot even compare a larger one
         return None
     row = store.story(story_id)
     if row is None:
         return None
     return describe(row, store.story_articles(row.id), vectorizer)
+
+
+def _seconds(since: object) -> float | None:
+    return None if since is None else float(since)  # type: ignore[arg-type]  # checked by _check_window
+
+
+def read_why(store: "Store", vectorizer: Vectorizer, article_id: str) -> dict[str, Any] | None:
+    """Why an article is where it is, as ``storyline why --json`` prints it, or ``None`` if it is not stored.
+
+    Keys: ``article``, ``title``, ``story`` (the story it is in now), ``headline`` (of that story),
+    ``placed_in`` (the story it was placed in, which may have merged since) and the stored decision:
+    ``kind`` (``new``, ``joined`` or ``copy``), ``score``, ``scores`` (title, body, names and
+    meaning similarity, hours apart, total; a copy's shingle resemblance), ``threshold``, and when
+    they apply ``runner_up`` and ``runner_up_score`` (the best story not joined), ``merged`` (stories
+    this article tied into its own), ``copy_of``, and ``furniture`` (character spans of its text left
+    out as its outlet's page furniture) and ``title_end`` (where its title's outlet tail begins).
+    """
+    if not isinstance(article_id, str):
+        raise TypeError(f"an article id is a str, not {type(article_id).__name__}: {article_id!r}")
+    row = store.article(article_id)
+    if row is None:
+        return None
+    live = store.resolve(row.story)
+    story = read_story(store, vectorizer, live)
+    return {"article": row.id, "title": row.title, "story": live, "headline": story.headline if story else None,
+            "placed_in": row.story, **json.loads(row.why)}
 
 
 def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limit: int = 20,
@@ -87,6 +116,7 @@ def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limi
     if sort not in ("activity", "coverage"):
         raise ValueError(f"unknown storyline order: {sort!r} (activity or coverage)")
     _check_window(since, limit)
+    since, limit = _seconds(since), int(limit)
     groups = gather(store.runner_ups(config.storyline_low), config.storyline_evidence, config.storyline_low,
                     config.storyline_max_stories).groups(resolver(store.merges()))
     # The order (then the smallest story id, as a Storyline sorts) needs only the stories' counters:
@@ -151,7 +181,7 @@ class StoryReader:
             self._vectorizer = stored_vectorizer(self.store)
         return self._vectorizer
 
-    def stories(self, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
+    def stories(self, *, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
         """Stories described for a reader: most recently active first, or (``sort="coverage"``) the most
         widely covered first; at most ``limit``, only those active since ``since`` (Unix seconds) if given."""
         self._check_open()
@@ -162,11 +192,17 @@ class StoryReader:
         self._check_open()
         return read_story(self.store, self.vectorizer, story_id)
 
-    def storylines(self, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
+    def storylines(self, *, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
         """Related stories tied into storylines, most recently active first (``sort="coverage"``: most
         articles first); see :func:`read_storylines`."""
         self._check_open()
         return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
+
+    def why(self, article_id: str) -> dict[str, Any] | None:
+        """Why an article is in its story, with the scores that decided it (see :func:`read_why`), or
+        ``None`` for an article that is not stored."""
+        self._check_open()
+        return read_why(self.store, self.vectorizer, article_id)
 
     def close(self) -> None:
         """Close the store if this reader opened it (closing a closed reader does nothing)."""

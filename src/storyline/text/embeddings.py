@@ -52,9 +52,20 @@ class Embedder(Protocol):
         """A ``(len(texts), dim)`` float32 numpy array of L2-normalised vectors, one row per text."""
 
 
+#: Words of a title that are embedded (headlines are far shorter; a whole text in the title field is not).
+TITLE_WORDS = 64
+
+
 def embedding_text(title: str, body: str, words: int = LEAD_WORDS) -> str:
-    """The text an article is embedded from: its title and the first ``words`` words of its body."""
+    """The text an article is embedded from: its title (at most :data:`TITLE_WORDS` words) and the
+    first ``words`` words of its body.
+
+    >>> embedding_text("Quake hits coast", "Five were hurt on Qeshm island on Sunday.", words=3)
+    'Quake hits coast. Five were hurt'
+    """
     lead = " ".join(body.split(None, words)[:words]) if body else ""  # split no further than needed
+    if len(title) > 6 * TITLE_WORDS:  # a text passed as a title: the encoder's time grows with its length
+        title = " ".join(title.split(None, TITLE_WORDS)[:TITLE_WORDS])
     title = title.strip()
     if not lead:
         return title
@@ -147,7 +158,10 @@ def embedder_for(name: str | None) -> Embedder | None:
         cls = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise EmbeddingError(f"cannot load embedding model {name!r}: {exc}") from None
-    model = cls()
+    try:
+        model = cls()
+    except TypeError as exc:  # not a class, or one that needs arguments
+        raise EmbeddingError(f"cannot make an embedder from {name!r}: {exc}") from None
     if not isinstance(model, Embedder):
         raise EmbeddingError(f"{name!r} is not an embedder: it needs name, dim and encode(texts)")
     return model

@@ -132,6 +132,40 @@ def test_theme_toggle_and_phone_layout(server, browser):
         phone.close()
 
 
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_a_linked_article_shows_below_the_header_and_is_marked(server, browser, width, height):
+    """/article/ID (and a search hit) jumps to the article in its story: it landed under the sticky
+    header, which showed the article above it instead."""
+    story = server.get("/api/stories?limit=1").json()["stories"][0]
+    full = server.get(f"/api/stories/{story['id']}").json()
+    target = full["coverage"][-1]["articles"][-1]["id"]  # far down the page, so the jump must scroll
+    p = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        p.goto(server.base + f"/article/{target}")
+        p.wait_for_url(f"**/story/{story['id']}#a-*")
+        top = p.evaluate(f"document.getElementById({('a-' + target)!r}).getBoundingClientRect().top")
+        header = p.evaluate("document.querySelector('header.site').getBoundingClientRect().bottom")
+        assert top >= header - 1, (top, header)
+        assert p.evaluate("window.scrollY") > 0
+        marked = p.evaluate(f"getComputedStyle(document.getElementById({('a-' + target)!r})).backgroundColor")
+        assert marked not in ("rgba(0, 0, 0, 0)", "transparent")
+    finally:
+        p.close()
+
+
+def test_long_words_do_not_widen_a_phone_page(server, browser):
+    """A 300-letter query or name made the page 2,000-6,000 px wide on a phone."""
+    word = "Kessling" * 40
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        for path in (f"/search?q={word}", f"/?entity={word}", f"/entity/{word}", f"/brief?topic={word}"):
+            phone.goto(server.base + path)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 391, (path, width)
+    finally:
+        phone.close()
+
+
 def test_links_to_watchlists_with_odd_old_names_open_their_pages(server, browser, tmp_path):
     """Names an older version stored (`..`, `../x`, `a/b`): each link of /watchlists opens that watchlist."""
     import sqlite3

@@ -251,5 +251,5 @@ def test_cli_with_minilm_and_a_clear_line_when_a_model_is_missing(tmp_path, run_
     assert hits and hits[0]["best_match"]["id"] in ("c0", "c1") and hits[0]["articles"] == 2
     bad = run_cli("ingest", src, "--db", tmp_path / "x.db", env={"STORYLINE_EMBEDDINGS": "minilm-xl"})
     assert bad.returncode == 1 and bad.stderr.strip().splitlines() == [
-        "storyline: error: unknown embedding model 'minilm-xl': use 'use', 'minilm', 'none' or "
-        "'package.module:Class'"]
+        "storyline: error: configuration: environment variable STORYLINE_EMBEDDINGS: embeddings must be use, "
+        "minilm, none or package.module:Class (got 'minilm-xl')"]

@@ -134,6 +134,31 @@ def test_search_answers_with_stories_holding_the_word(server):
     assert server.get("/api/search", params={"q": ""}).status_code == 422
 
 
+def test_search_leaves_out_minus_words_and_pages_on(server):
+    """The page promised NOT, yet "ceasefire -kaldoria" ignored the minus; and it showed 20 stories
+    of 41 with no way to the rest (page=2 gave the same 20)."""
+    import re
+
+    def ids(q: str) -> set[int]:
+        return {s["id"] for s in server.get("/api/search", params={"q": q}).json()["stories"]}
+
+    every, without = ids("ceasefire"), ids("ceasefire -kaldoria")
+    assert without and without < every
+    for story in without:
+        (n,), = query(server.db, "SELECT count(*) FROM articles WHERE story = ? AND lower(title || ' ' || text) "
+                                 "LIKE '%ceasefire%' AND lower(title || ' ' || text) NOT LIKE '%kaldoria%'", (story,))
+        assert n >= 1
+    first, second = server.get("/search", params={"q": "a"}).text, server.get("/search", params={"q": "a", "page": 2}).text
+
+    def headlines(html: str) -> list[str]:
+        return re.findall(r'<h2 class="headline"><a href="(/story/\d+)"', html)
+
+    assert len(headlines(first)) == 20 and headlines(second)
+    assert not set(headlines(first)) & set(headlines(second))
+    assert 'rel="next" href="/search?q=a&amp;page=2"' in first and 'rel="prev" href="/search?q=a"' in second
+    assert server.get("/search", params={"q": "a", "page": 0}).status_code in (400, 422)
+
+
 def test_control_characters_and_cursors_beyond_sqlite_integers_are_no_500s(server):
     # A NUL ends SQLite's reading of a query's text: it is a space now, on every path that searches.
     plain = server.get("/api/search", params={"q": "ceasefire"}).json()

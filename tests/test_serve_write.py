@@ -172,6 +172,35 @@ def test_the_add_form_is_protected_against_csrf(server):
     assert r.status_code in (401, 422) and count(server.db) == before + 1
 
 
+def test_sent_news_is_not_dated_ahead_and_a_hand_added_article_is_news_of_now(server):
+    """One article dated 2099 topped every page as "just now" and emptied every time window; the add
+    form stored an article left undated, and dropped an ftp:// link without a word."""
+    import time
+
+    before = count(server.db)
+    r = server.post("/api/articles", headers=AUTH, json=[
+        {"id": "ahead", "title": "Kessling port plans a 2099 expansion", "published": "2099-01-01T00:00:00Z"},
+        {"id": "soon", "title": "Kessling ferry timetable for tonight", "published": time.time() + 3 * 3600},
+    ])
+    assert r.status_code == 422
+    assert [(x["field"], x["reason"].split(":")[0]) for x in r.json()["rejected"]] == [("published", "in the future")]
+    assert [a["id"] for a in r.json()["accepted"]] == ["soon"]  # hours ahead: a time zone written wrong
+    cookie, token = csrf_form(server)
+    sent = time.time()
+    r = post_form(server, {"title": "Kessling harbour master retires", "source": "Form Wire", "token": TOKEN,
+                           "csrf_token": token}, {"storyline_csrf": cookie})
+    assert r.status_code == 303, r.text[-500:]
+    article_id = r.headers["location"].split("#a-", 1)[1]
+    published = server.get(f"/api/articles/{article_id}").json()["published"]
+    from datetime import datetime
+
+    assert abs(datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp() - sent) < 120
+    r = post_form(server, {"title": "Kessling harbour timetable", "url": "ftp://files.example/t.pdf",
+                           "token": TOKEN, "csrf_token": token}, {"storyline_csrf": cookie})
+    assert r.status_code == 422 and "only http:// and https:// links" in r.text
+    assert count(server.db) == before + 2
+
+
 def test_the_api_takes_no_longer_fields_than_the_form(server):
     """A field longer than the add form's maxlength is a 422 naming it, from the API (whatever spelling
     of the field) and from the form alike; the form's limits are the ones the server checks."""
@@ -224,14 +253,20 @@ def test_markup_and_script_links_render_inert(server):
     art = server.get("/api/articles/xss-1").json()
     assert art["title"].startswith("<script>alert('xss')</script>")  # stored as text, as given
     assert art["url"] is None                                        # the javascript: link was dropped
-    # a store written by other means may still hold a script link: pages never link it
+    # a store written by other means (an older version, SQL) may still hold a script link: pages never
+    # link it (Engine.add refuses any link but http(s) now)
+    import sqlite3
+
     from storyline import Article, Engine
 
     server.stop()
     with Engine(str(server.db)) as engine:
         engine.add(Article(id="xss-2", title="<script>alert(3)</script> Kessling strike talks resume",
-                           text="Talks to end the Kessling port strike resumed.", url="javascript:alert(4)",
+                           text="Talks to end the Kessling port strike resumed.", url="https://other.example/x",
                            source="Other Wire", published=1795384800.0))
+    with sqlite3.connect(server.db) as con:
+        con.execute("UPDATE articles SET url = 'javascript:alert(4)' WHERE id = 'xss-2'")
+    con.close()
     restarted = Server(server.db, env={"STORYLINE_TOKEN": TOKEN})
     try:
         pages = [restarted.get(f"/story/{story}").text, restarted.get("/search?q=Kessling").text,

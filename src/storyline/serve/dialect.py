@@ -15,10 +15,11 @@ not in spelling, and lives here: full-text matching with marked hits (FTS5 ``MAT
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..store.reads import POSTGRES_JSON_NUMBER, SQLITE_JSON_NUMBER
+from ..store.reads import POSTGRES_JSON_NUMBER, SQLITE_JSON_NUMBER, fts5_query
 
 #: Hit markers in matched text (control characters, which no article keeps): made ``<mark>`` after escaping.
 HIT_OPEN, HIT_CLOSE = "\x02", "\x03"
@@ -44,6 +45,8 @@ class Dialect:
     syntax_errors: tuple[type[BaseException], ...]
     #: A number at top-level ``{key}`` of a JSON text ``{column}`` (NULL where it is missing).
     json_number: str
+    #: A user's query as the full-text syntax reads it (``-word`` for FTS5).
+    full_text: Callable[[str], str] = str
 
 
 SQLITE = Dialect(
@@ -55,6 +58,7 @@ SQLITE = Dialect(
     snippet_marked=f"snippet(articles_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS})",
     syntax_errors=(sqlite3.OperationalError,),
     json_number=SQLITE_JSON_NUMBER,
+    full_text=fts5_query,
 )
 
 # websearch_to_tsquery never fails on a query (quotes, OR and -word work; stray syntax is ignored), and

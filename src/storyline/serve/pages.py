@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -58,11 +59,17 @@ def router(state: ServerState) -> APIRouter:
             next_url = query("/", **common, page=listing.next_page)
         elif listing.next_cursor:
             next_url = query("/", **common, cursor=listing.next_cursor)
-        prev_url = query("/", **common, page=page - 1 if page > 2 else None) if sort != "latest" and page > 1 else None
+        # A ranked list goes back a page; the latest go on by cursor, and go back to their start. Past
+        # the end there is no previous page to offer (the empty page links to the first).
+        prev_label = "← Previous page"
+        if sort != "latest":
+            prev_url = query("/", **common, page=page - 1 if page > 2 else None) if page > 1 and listing.cards else None
+        else:
+            prev_url, prev_label = (query("/", **common), "← Back to the latest") if cursor else (None, prev_label)
         stats = state.stats()
         return render("front.html", listing=listing, clock=listing.clock, stats=stats,
                       trending=queries.trending_entities(conn, 24), windows=list(queries.WINDOWS),
-                      next_url=next_url, prev_url=prev_url, last_seq=stats.last_seq,
+                      next_url=next_url, prev_url=prev_url, prev_label=prev_label, last_seq=stats.last_seq,
                       nav="latest" if sort == "latest" else "top",
                       api_url=query("/api/stories", window=window, sort=sort, entity=entity or None,
                                     page=page if page > 1 else None, cursor=cursor))
@@ -80,12 +87,14 @@ def router(state: ServerState) -> APIRouter:
         return render("story.html", d=detail, clock=detail.clock)
 
     @pages.get("/search", response_class=HTMLResponse)
-    def search(q: str = "") -> HTMLResponse:
+    def search(q: str = "", page: int = Query(1, ge=1, le=queries.MAX_PAGE)) -> HTMLResponse:
         q = q.strip()[:500]
         if q:
             state.writer.sync_search()
-        result = queries.search(state.readers.get(), state.cache, q)
-        return render("search.html", result=result, clock=result.clock, q=q)
+        result = queries.search(state.readers.get(), state.cache, q, page=page)
+        next_url = query("/search", q=q, page=page + 1) if result.more else None
+        prev_url = query("/search", q=q, page=page - 1 if page > 2 else None) if page > 1 and result.cards else None
+        return render("search.html", result=result, clock=result.clock, q=q, next_url=next_url, prev_url=prev_url)
 
     @pages.get("/entities", response_class=HTMLResponse)
     def entities() -> HTMLResponse:
@@ -188,7 +197,11 @@ def router(state: ServerState) -> APIRouter:
             return add_page(request, 401, [("token", "a valid token is required to add articles")], values)
         from starlette.concurrency import run_in_threadpool
 
-        record = {k: v for k, v in values.items() if v}
+        if values["url"] and not values["url"].lower().startswith(("http://", "https://")):
+            # storyline ingest drops such a link and keeps the article; a person at a form can fix it
+            return add_page(request, 422, [("url", "only http:// and https:// links can be kept")], values)
+        record: dict[str, object] = {k: v for k, v in values.items() if v}
+        record.setdefault("published", time.time())  # an article added by hand is news of now
         report = await run_in_threadpool(state.writer.ingest, [record])
         if report.accepted:
             state.alerts.notify()

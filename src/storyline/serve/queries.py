@@ -136,6 +136,11 @@ class SearchResult:
     hits: dict[int, list[Hit]]
     clock: Clock
     articles_matched: int
+    #: Stories matched in all (of the first ``limit`` matching articles), and this page's number.
+    stories_matched: int = 0
+    page: int = 1
+    #: Whether a next page holds more of them.
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,8 +409,9 @@ def marked(text: str) -> str:
 
 
 def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
-           stories: int = 20) -> SearchResult:
-    """Stories whose articles match a full-text query, best match first (the index must be synced)."""
+           stories: int = 20, page: int = 1) -> SearchResult:
+    """Stories whose articles match a full-text query, best match first (the index must be synced):
+    page ``page`` of them, ``stories`` a page, from the best ``limit`` matching articles."""
     clock = Clock.of(conn)
     query = search_text(query)
     if not query:
@@ -414,7 +420,7 @@ def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
     sql = (f"SELECT a.id, a.story, a.title, {dialect.title_marked}, {dialect.snippet_marked}, a.source, a.published "
            f"FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT ?")
     try:
-        found = conn.execute(sql, (query, limit)).fetchall()
+        found = conn.execute(sql, (dialect.full_text(query), limit)).fetchall()
     except dialect.syntax_errors:  # not FTS5 syntax: search the words as they are
         found = conn.execute(sql, (plain_words(query), limit)).fetchall()
     hits: dict[int, list[Hit]] = {}
@@ -425,10 +431,12 @@ def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
             order.append(story)
         if len(hits[story]) < 3:
             hits[story].append(Hit(aid, title, marked(title_hl), marked(snippet), source, published))
-    live = story_rows(conn, order[:stories])
-    rows = [live[s] for s in order[:stories] if s in live]
+    shown = order[(page - 1) * stories:page * stories]
+    live = story_rows(conn, shown)
+    rows = [live[s] for s in shown if s in live]
     cards = make_cards(conn, cache, rows, clock)
-    return SearchResult(query, cards, {r.id: hits[r.id] for r in rows}, clock, len(found))
+    return SearchResult(query, cards, {r.id: hits[r.id] for r in rows}, clock, len(found), len(order), page,
+                        len(order) > page * stories)
 
 
 def entity_page(conn: Connection, cache: Descriptions, name: str, cursor: str | None = None,

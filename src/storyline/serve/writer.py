@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from ..cli.render import iso
 from ..ingest.records import ALIASES, MAX_TEXT, MAX_TITLE, BadRecord, to_article
 from .db import log_failure, open_store, usable
 
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 MAX_BATCH = 5000
+#: How far after the server's clock an article sent to it may be dated (time zones written wrong are
+#: hours off): one dated years ahead would top every page as "just now" and empty every time window.
+FUTURE_SLACK = 24 * 3600.0
 T = TypeVar("T")
 
 #: The most characters the web takes in each field of an article, counted as sent (markup included):
@@ -140,7 +145,10 @@ class Writer:
         self._search_lock = threading.Lock()
 
     def ingest(self, items: Sequence[object]) -> Report:
-        """Validate every item, add the good ones in order, commit them, and report on each."""
+        """Validate every item, add the good ones in order, commit them, and report on each.
+
+        Validation is ``storyline ingest``'s, and a date more than :data:`FUTURE_SLACK` after the server's
+        clock is refused too (a file may be an archive of any time; what is sent to a server is news)."""
         report = Report()
         articles = []
         for i, item in enumerate(items):
@@ -148,7 +156,11 @@ class Writer:
                 if not isinstance(item, Mapping):
                     raise BadRecord(f"expected an object, got {type(item).__name__}")
                 check_lengths(item)
-                articles.append((i, to_article(item)))
+                article = to_article(item)
+                if article.published is not None and article.published > time.time() + FUTURE_SLACK:
+                    raise BadRecord(f"published: in the future: {iso(article.published)} (the server's clock "
+                                    f"reads {iso(time.time())})")
+                articles.append((i, article))
             except BadRecord as exc:
                 report.rejected.append(rejection(i, exc))
         if not articles:

@@ -7,6 +7,8 @@ two and inherits the queries: a change to what a story list means is made once.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,6 +32,30 @@ def search_text(query: str) -> str:
     'quake  Qeshm'
     """
     return query.translate(_CONTROLS).strip()
+
+
+_TOKENS = re.compile(r'"[^"]*"?|\S+')
+
+
+def fts5_query(query: str) -> str:
+    """A web-search habit in an FTS5 query: ``-word`` after a word leaves out what has it, as ``NOT``
+    does (FTS5's ``NOT`` needs a term on each side; PostgreSQL's ``websearch_to_tsquery`` reads
+    ``-word`` itself).
+
+    >>> fts5_query('ceasefire -Kaldoria "peace talks"')
+    'ceasefire NOT Kaldoria "peace talks"'
+    >>> fts5_query("Veszmark-Kaldoria -")
+    'Veszmark-Kaldoria -'
+    """
+    if " -" not in query:
+        return query
+    out: list[str] = []
+    for token in _TOKENS.findall(query):
+        if token.startswith("-") and len(token) > 1 and out and out[-1] not in ("AND", "OR", "NOT"):
+            out += ["NOT", token[1:]]
+        else:
+            out.append(token)
+    return " ".join(out)
 
 
 def plain_words(query: str) -> str:

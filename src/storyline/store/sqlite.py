@@ -14,7 +14,7 @@ from typing import Any
 from .base import ArticleRow, chunks
 from .errors import StoreError
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
-from .reads import CLEAR_IMPOSSIBLE_DATES, plain_words, search_text
+from .reads import CLEAR_IMPOSSIBLE_DATES, fts5_query, plain_words, search_text
 from .reads import StoryReads
 from .turns import WriterTurns
 from .vectors import SCAN_CHUNK, Neighbour, scan_nearest
@@ -318,7 +318,7 @@ class SQLiteStore(StoryReads):
         sql = ("SELECT a.seq, a.story, f.rank FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
                "WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?")
         try:
-            rows = self.db.execute(sql, (query, limit)).fetchall()
+            rows = self.db.execute(sql, (fts5_query(query), limit)).fetchall()
         except sqlite3.OperationalError:
             rows = self.db.execute(sql, (plain_words(query), limit)).fetchall()
         return [(int(seq), int(story), float(rank)) for seq, story, rank in rows]

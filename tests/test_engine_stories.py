@@ -100,6 +100,10 @@ def test_story_fields_describe_the_event(engine_with_stream):
         assert sorted(i for _, i in covered) == sorted(r["id"] for r in records)
         source_of = {r["id"]: r["source"] for r in records}
         assert all(source_of[i] == o for o, i in covered)
+        # Keywords are words as the articles write them, not the stems the clusterer weighs
+        # ("evacuat", "continu" were shown).
+        written = set(re.findall(r"[^\W_]+", " ".join(r["title"] + " " + r["text"] for r in records).lower()))
+        assert story.keywords and set(story.keywords) <= written, (story.keywords, written)
 
 
 def test_outlet_with_two_articles_counts_once_and_leads_the_coverage(engine_with_stream):

@@ -309,6 +309,37 @@ def test_errors_are_logged_not_shown(server):
     assert "Traceback" in log and api.json()["reference"] in log
 
 
+def test_descriptions_an_older_version_cached_are_made_again(server):
+    """A story's cached description was valid while its articles were unchanged, so a store served by
+    an older version kept showing that version's keywords (stems such as "evacuat") and summaries."""
+    import json
+    import sqlite3
+
+    story_id = server.get("/api/stories?limit=1").json()["stories"][0]["id"]
+    server.wait_described()
+    fresh = server.get(f"/api/stories/{story_id}").json()
+    with sqlite3.connect(server.db) as con:
+        (text,), = con.execute("SELECT description FROM story_cache WHERE story = ?", (story_id,))
+        old = {k: v for k, v in json.loads(text).items() if k != "v"}  # as versions before this one wrote it
+        old["keywords"], old["summary"] = ["stale"], "A summary of an older version."
+        con.execute("UPDATE story_cache SET description = ? WHERE story = ?", (json.dumps(old), story_id))
+    con.close()
+    server.stop()
+    again = Server(server.db)
+    try:
+        shown = again.get(f"/api/stories/{story_id}").json()  # the older one may be shown meanwhile
+        assert shown["headline"] == fresh["headline"]
+        again.wait_described()
+        now = again.get(f"/api/stories/{story_id}").json()
+        assert now["keywords"] == fresh["keywords"] and now["summary"] == fresh["summary"]
+    finally:
+        again.stop()
+    with sqlite3.connect(server.db) as con:
+        (text,), = con.execute("SELECT description FROM story_cache WHERE story = ?", (story_id,))
+    con.close()
+    assert json.loads(text)["keywords"] == fresh["keywords"]
+
+
 def test_non_loopback_without_token_warns(demo, tmp_path):
     db = copy_store(demo, tmp_path / "store.db")
     port = free_port()

@@ -38,6 +38,13 @@ log = logging.getLogger("storyline.serve")
 RETRY = 5.0
 
 
+#: The version of the descriptions stored in ``story_cache``: one stored by an older version (before
+#: keywords were written as words, for one) is stale however unchanged its story.
+DESCRIBED_BY = 2
+#: How a current description's JSON ends (checked in SQL, which both backends take: no JSON functions).
+_CURRENT = f'%"v":{DESCRIBED_BY}}}'
+
+
 @dataclass(frozen=True, slots=True)
 class Description:
     """What a reader sees of a story beyond its counters (the part worth caching)."""
@@ -49,12 +56,14 @@ class Description:
     timeline: tuple[tuple[str, int], ...] = ()
     #: A stand-in (the first article's title) shown while the background thread describes the story.
     provisional: bool = False
+    #: Made by this version's describer (an older one's is shown until the story is described again).
+    current: bool = True
 
     def to_json(self) -> str:
         return json.dumps({"headline": self.headline, "summary": self.summary,
                            "entities": [[e.name, e.type, e.count] for e in self.entities],
-                           "keywords": list(self.keywords), "timeline": [list(t) for t in self.timeline]},
-                          ensure_ascii=False, separators=(",", ":"))
+                           "keywords": list(self.keywords), "timeline": [list(t) for t in self.timeline],
+                           "v": DESCRIBED_BY}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "Description":
@@ -66,7 +75,8 @@ class Description:
         """
         d = json.loads(text)
         return cls(d["headline"], d["summary"], tuple(Entity(n, t, c) for n, t, c in d["entities"]),
-                   tuple(d["keywords"]), tuple((t, n) for t, n in d["timeline"]))
+                   tuple(d["keywords"]), tuple((t, n) for t, n in d["timeline"]),
+                   current=d.get("v") == DESCRIBED_BY)
 
 
 def story_rows(conn: Connection, ids: Iterable[int]) -> dict[int, StoryRow]:
@@ -175,7 +185,7 @@ class Descriptions:
                     f"({','.join('?' * len(part))})", part)})
             for story, (seq, text) in found.items():
                 desc = Description.from_json(text)
-                if seq == seqs[story]:
+                if seq == seqs[story] and desc.current:
                     out[story] = desc
                     self._remember(story, seq, desc)
                 else:
@@ -334,7 +344,7 @@ class Descriptions:
             return
         ids = [r.id for r in rows]
         cached = dict(conn.execute(f"SELECT story, updated_seq FROM story_cache WHERE story IN "
-                                   f"({','.join('?' * len(ids))})", ids).fetchall())
+                                   f"({','.join('?' * len(ids))}) AND description LIKE ?", [*ids, _CURRENT]).fetchall())
         for row in rows:
             if self._stop.is_set():
                 return

@@ -20,7 +20,7 @@ from ..text.entities import entity_type, is_title_case, person_core, spans, stri
 from ..text.features import NAME, Vectorizer, unpack
 from ..text.furniture import without
 from ..text.titles import strip_outlet
-from ..text.tokens import terms
+from ..text.tokens import stem, terms, words
 
 #: Where a text splits into sentences: after . ! ? before a capital, and between the blocks of a
 #: page (a line break, or the run of spaces that joins them). A block without a full stop (a page's
@@ -226,11 +226,25 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
     return tuple(e for e in out if e.type != "other" or e.count >= 2)[:limit]
 
 
-def keywords(centre: dict[str, float], limit: int = 8) -> tuple[str, ...]:
-    """The heaviest words of the story's centre."""
+def keywords(centre: dict[str, float], rows: Sequence[ArticleRow] = (), limit: int = 8) -> tuple[str, ...]:
+    """The heaviest words of the story's centre, each as its articles most often write it.
+
+    The centre holds stems ("evacuat", "continu"): a reader is shown the word they stand for
+    ("evacuated"), read from the titles and openings of up to :data:`_SAMPLE` of ``rows``.
+    """
     ranked = sorted(((w, k) for k, w in centre.items() if not k.startswith(NAME) and not k.isdigit()),
                     key=lambda x: (-x[0], x[1]))
-    return tuple(k for _, k in ranked[:limit])
+    chosen = [k for _, k in ranked[:limit]]
+    seen: dict[str, Counter[str]] = {k: Counter() for k in chosen}
+    for row in _sample(list(rows)):
+        for word in words(f"{story_title(row)} {story_text(row)[:2000]}".lower()):
+            if word.endswith(("'s", "’s")):
+                word = word[:-2]
+            forms = seen.get(stem(word))
+            if forms is not None:
+                forms[word] += 1
+    return tuple(min(seen[k].items(), key=lambda f: (-f[1], len(f[0]), f[0]))[0] if seen[k] else k
+                 for k in chosen)
 
 
 def timeline(rows: Sequence[ArticleRow]) -> tuple[tuple[str, int], ...]:
@@ -295,7 +309,7 @@ def describe(row: StoryRow, rows: Sequence[ArticleRow], vectorizer: Vectorizer) 
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         entities=key_entities(rows, vectorizer.common),
-        keywords=keywords(centre),
+        keywords=keywords(centre, rows),
         timeline=timeline(rows),
         coverage=coverage(rows),
         languages=languages(rows),

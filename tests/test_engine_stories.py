@@ -128,6 +128,31 @@ def test_entities_are_typed_names_from_the_articles(engine_with_stream):
     assert any("Pellegrin" in e.name and e.type == "person" for e in treaty.entities), treaty.entities
 
 
+@pytest.mark.parametrize("name, kind", [
+    # Seen listed as people on the web page's list of names, before these cues:
+    ("San Jose", "place"), ("Puerto Velasco", "place"), ("Mill Lane", "place"), ("Scottish Highlands", "place"),
+    ("Lumora Technologies", "org"), ("Alcázar FC", "org"), ("Fenmoor Zoo", "org"), ("Redport United", "org"),
+    # A hyphenated surname is still a person's; "United States" is a place, not an organisation.
+    ("Daniel Okafor-Reyes", "person"), ("United States", "place"), ("Major League Baseball", "org"),
+    # A kind of name on its own is no name of anything.
+    ("Harbour", "other"), ("Council", "other"),
+])
+def test_names_are_typed_by_their_cues(name, kind):
+    from storyline.text.entities import entity_type
+
+    assert entity_type(name) == kind
+
+
+@pytest.mark.parametrize("name, core", [
+    ("Belmara PM Voss", "Voss"), ("CFO Victor Amsel", "Victor Amsel"),
+    ("Goaltender Felix Morane", "Felix Morane"), ("President Morvek", "President Morvek"),
+])
+def test_a_job_title_is_not_part_of_a_persons_name(name, core):
+    from storyline.text.entities import person_core
+
+    assert person_core(name) == core
+
+
 def test_entity_article_counts_never_exceed_the_story(engine_with_stream):
     """An entity's count is the number of the story's articles naming it: at most the article count.
 

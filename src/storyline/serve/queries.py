@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -461,11 +461,16 @@ def entity_page(conn: Connection, cache: Descriptions, name: str, cursor: str | 
 
 
 def trending_entities(conn: Connection, limit: int = 30, recent: int = 500) -> list[tuple[str, str, int]]:
-    """Names in the most recently active stories, by how many of those stories mention them."""
-    return [(n, t, c) for n, t, c in conn.execute(
-        "SELECT e.name, min(e.type), count(*) AS c FROM story_entities e JOIN "
-        f"(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 ORDER BY {_LATEST} LIMIT ?) s "
-        "ON s.id = e.story GROUP BY e.name ORDER BY c DESC, e.name LIMIT ?", (recent, limit))]
+    """Names in the most recently active stories, by how many of those stories mention them, each with
+    the type most of them give it (as its own page does: one story may not know "Kaldoria" is a place)."""
+    types: dict[str, Counter[str]] = {}
+    for name, kind, n in conn.execute(
+            "SELECT e.name, e.type, count(*) FROM story_entities e JOIN "
+            f"(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 ORDER BY {_LATEST} LIMIT ?) s "
+            "ON s.id = e.story GROUP BY e.name, e.type", (recent,)):
+        types.setdefault(name, Counter())[kind] += n
+    ranked = sorted(((-sum(c.values()), name) for name, c in types.items()))[:limit]
+    return [(name, min(types[name].items(), key=lambda kv: (-kv[1], kv[0]))[0], -total) for total, name in ranked]
 
 
 def stats(conn: Connection, previous: Stats | None = None) -> Stats:

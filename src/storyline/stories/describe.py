@@ -223,7 +223,10 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         if kind == "other" and any(_starts_word(a, name) for a in after):
             kind = "place"  # "fighting in Veszmark": unknown names after a place preposition are places
         out.append(Entity(name, kind, count))
-    return tuple(e for e in out if e.type != "other" or e.count >= 2)[:limit]
+    # An untyped single word the stream also writes in lower case ("Harbour", "Council", "Front") is a
+    # sentence's first word or a headline's capital, not a name.
+    return tuple(e for e in out if e.type != "other" or (e.count >= 2 and not (
+        " " not in e.name and e.name.lower() in common)))[:limit]
 
 
 def keywords(centre: dict[str, float], rows: Sequence[ArticleRow] = (), limit: int = 8) -> tuple[str, ...]:

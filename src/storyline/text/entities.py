@@ -20,18 +20,27 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”()\n]\s*|\s[-–—]\s)$")
 _HONORIFICS = frozenset(
     """mr mrs ms dr president minister senator sen rep governor gov mayor judge chancellor king queen prince
     princess pope general gen sgt officer detective chief ceo secretary sheriff deputy lt capt captain
-    professor prof coach commissioner director spokesman spokeswoman spokesperson attorney""".split()
+    professor prof coach commissioner director spokesman spokeswoman spokesperson attorney pm mp cfo cto coo
+    chairman chairwoman premier ambassador envoy bishop archbishop cardinal rabbi imam councillor councilor
+    inspector constable sergeant colonel lieutenant admiral goaltender goalkeeper quarterback striker
+    defenceman defenseman midfielder winger""".split()
 )
 _ORG_WORDS = frozenset(
     """inc corp corporation co ltd llc plc group bank university college school ministry department police
     agency council committee party union association institute commission court congress parliament senate
     army navy force forces office board fund authority company airlines motors press times post news
-    network service services organisation organization federation league club hospital""".split()
+    network service services organisation organization federation league club hospital technologies
+    technology systems labs partners holdings industries pharmaceuticals ventures media fc afc zoo museum
+    foundation trust airways railways studios united center centre bio""".split()
 )
 _PLACE_WORDS = frozenset(
     """city county state province republic island islands river valley street avenue road bay mountain
-    mountains lake coast region district village town oblast prefecture township borough""".split()
+    mountains lake coast region district village town oblast prefecture township borough lane square bridge
+    harbour harbor airport station highway highlands hills heights beach gulf sea ocean strait peninsula
+    forest desert canyon falls creek park quay pier dam fairgrounds""".split()
 )
+#: First words of place names ("San Jose", "Fort Worth", "Mount Kenya").
+_PLACE_FIRST = frozenset("san santa santo saint st fort port puerto cerro mount mt lake cape".split())
 _PLACES = frozenset(
     """afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh belarus belgium
     bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo croatia cuba cyprus
@@ -49,7 +58,8 @@ _PLACES = frozenset(
     missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia
     wisconsin wyoming chicago houston philadelphia phoenix dallas detroit boston atlanta miami seattle
     denver baltimore milwaukee memphis cleveland""".split()
-)
+) | {"united states", "united kingdom", "united arab emirates", "new york", "new zealand", "south africa",
+     "north korea", "south korea", "saudi arabia", "hong kong", "los angeles", "san francisco", "new delhi"}
 
 
 def is_title_case(text: str) -> bool:
@@ -138,16 +148,17 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
 def person_core(name: str) -> str:
     """A person's name without the title before it ("Fire Commissioner Bryce Tallent" → "Bryce Tallent").
 
-    Everything up to the last title word goes, as long as a first and last name remain.
+    Everything up to the last title word goes, as long as a first and last name remain, or a last
+    name after a title that words before it qualify ("Belmara PM Voss": the country's premier).
 
     >>> person_core("Fire Commissioner Bryce Tallent"), person_core("Kaldorian Foreign Minister Anton Reszler")
     ('Bryce Tallent', 'Anton Reszler')
-    >>> person_core("Bank of Estmark"), person_core("President Morvek")
-    ('Bank of Estmark', 'President Morvek')
+    >>> person_core("Bank of Estmark"), person_core("President Morvek"), person_core("Belmara PM Voss")
+    ('Bank of Estmark', 'President Morvek', 'Voss')
     """
     parts = name.split()
     titles = [i for i, p in enumerate(parts[:-1]) if p.lower().strip(".") in _HONORIFICS]
-    if not titles or len(parts) - titles[-1] - 1 < 2:
+    if not titles or (len(parts) - titles[-1] - 1 < 2 and titles[-1] == 0):
         return name
     return " ".join(parts[titles[-1] + 1:])
 
@@ -166,12 +177,17 @@ def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> s
     parts = [p.strip(".").lower() for p in name.split()]
     if not parts:
         return "other"
+    if len(parts) == 1 and (parts[0] in _ORG_WORDS or parts[0] in _PLACE_WORDS):
+        return "other"  # "Council", "Harbour": a kind of name, not one
+    if " ".join(parts) in _PLACES:
+        return "place"  # before the organisations' words: "United States"
     if any(p in _HONORIFICS for p in parts[:-1]):
         return "person"
     if any(p in _ORG_WORDS for p in parts) or (len(parts) == 1 and name.isupper() and len(name) > 1):
         return "org"
-    if " ".join(parts) in _PLACES or parts[-1] in _PLACE_WORDS or (len(parts) == 1 and parts[0] in _PLACES):
+    if " ".join(parts) in _PLACES or parts[-1] in _PLACE_WORDS or (len(parts) == 1 and parts[0] in _PLACES) \
+            or (len(parts) > 1 and parts[0] in _PLACE_FIRST):
         return "place"
-    if len(parts) in (2, 3) and all(p.isalpha() and p not in common for p in parts):
+    if len(parts) in (2, 3) and all(p.replace("-", "").isalpha() and p not in common for p in parts):
         return "person"
     return "other"

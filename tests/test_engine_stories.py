@@ -37,7 +37,8 @@ def live_partition(engine: Engine, ids) -> dict[str, int]:
 def test_public_names_import_from_the_package():
     import storyline
 
-    for name in ("Engine", "StoryReader", "Article", "Assignment", "Story", "Entity", "Config"):
+    for name in ("Engine", "StoryReader", "Article", "Assignment", "Story", "Entity", "Config", "CoverageItem",
+                 "Storyline"):
         assert name in storyline.__all__
         assert getattr(storyline, name) is not None
     with pytest.raises(AttributeError):

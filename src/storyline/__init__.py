@@ -15,13 +15,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .model import Article, Assignment, Entity, Story
+from .model import Article, Assignment, CoverageItem, Entity, Story
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .stories.reader import StoryReader
+    from .stories.storylines import Storyline
 
-__all__ = ["Article", "Assignment", "Config", "Engine", "Entity", "Story", "StoryReader"]
+__all__ = ["Article", "Assignment", "Config", "CoverageItem", "Engine", "Entity", "Story", "StoryReader",
+           "Storyline"]
 __version__ = "0.1.0"
 
 
@@ -35,4 +37,8 @@ def __getattr__(name: str) -> object:
         from .stories.reader import StoryReader
 
         return StoryReader
+    if name == "Storyline":
+        from .stories.storylines import Storyline
+
+        return Storyline
     raise AttributeError(name)

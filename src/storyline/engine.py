@@ -383,7 +383,10 @@ class Engine:
                                           for a in articles]))
 
     def story_of(self, article_id: str) -> int | None:
-        """The live story an article belongs to now, or ``None`` if it is unknown."""
+        """The live story an article belongs to now, or ``None`` if it is unknown.
+
+        A ``"duplicate"`` is not stored under its own id (it is the article stored before): ask for
+        the id in its :attr:`Assignment.copy_of`."""
         self._check_open()
         if article_id in self._known.seq_of_id:
             return self._story_of(article_id)

@@ -73,7 +73,21 @@ class CoverageItem:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """A story as a reader sees it: one real-world event, named and explained."""
+    """A story as a reader sees it: one real-world event, named and explained.
+
+    - ``headline``: the title nearest the story's centre (its most representative, not its first),
+      without an outlet's name at its end; ``summary``: one to three sentences of its articles.
+    - ``articles``: how many it holds, copies included; ``outlets``: how many distinct sources (as
+      written: "Reuters" and "reuters" are two; articles without one count as one "unknown outlet").
+    - ``first_seen``, ``last_seen``: Unix seconds of its first and last dated article (``None`` if
+      none is dated).
+    - ``entities``: the names most of its articles mention, typed (display only, best effort);
+      ``keywords``: its heaviest words, as its articles write them.
+    - ``timeline``: ``(period, articles)`` with gaps as zeros, undated articles left out: per hour
+      (``"2026-11-20T07:00Z"``) for a story up to three days long, else per day (``"2026-11-20"``).
+    - ``coverage``: ``(outlet, items)`` with the outlets that carried most first; each
+      :class:`CoverageItem` holds its near-identical copies.
+    """
 
     id: int
     headline: str

@@ -159,6 +159,26 @@ def test_search_leaves_out_minus_words_and_pages_on(server):
     assert server.get("/search", params={"q": "a", "page": 0}).status_code in (400, 422)
 
 
+def test_a_story_page_lists_a_related_story_once(server):
+    """"Related stories" repeated the storyline's stories just above it, and the storyline's own entry
+    for this story looked like its links."""
+    import re
+
+    seen_storyline = 0
+    for story in server.get("/api/stories?limit=50").json()["stories"]:
+        html = server.get(f"/story/{story['id']}").text
+        if 'class="panel storyline"' not in html:
+            continue
+        seen_storyline += 1
+        line = html.split('class="panel storyline"', 1)[1].split("</section>", 1)[0]
+        assert '<span class="tag">this story</span>' in line
+        in_line = set(re.findall(r'href="/story/(\d+)"', line))
+        if 'class="panel related"' in html:
+            related = html.split('class="panel related"', 1)[1].split("</section>", 1)[0]
+            assert not in_line & set(re.findall(r'href="/story/(\d+)"', related))
+    assert seen_storyline >= 2
+
+
 def test_control_characters_and_cursors_beyond_sqlite_integers_are_no_500s(server):
     # A NUL ends SQLite's reading of a query's text: it is a space now, on every path that searches.
     plain = server.get("/api/search", params={"q": "ceasefire"}).json()

@@ -159,6 +159,20 @@ def test_search_leaves_out_minus_words_and_pages_on(server):
     assert server.get("/search", params={"q": "a", "page": 0}).status_code in (400, 422)
 
 
+def test_the_api_docs_read_as_written_for_clients(server):
+    """Defaults showed as Python's False; descriptions showed Markdown's backticks; /favicon.ico, which
+    browsers ask for on any page (the JSON ones too), was a 404."""
+    import re
+
+    html = server.get("/api/docs").text
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "`" not in text
+    defaults = re.findall(r"<td><code>([^<]*)</code></td><td>", html)
+    assert "false" in defaults and "False" not in defaults and "True" not in defaults
+    icon = server.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_a_story_page_lists_a_related_story_once(server):
     """"Related stories" repeated the storyline's stories just above it, and the storyline's own entry
     for this story looked like its links."""

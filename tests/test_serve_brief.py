@@ -45,9 +45,10 @@ def test_api_brief_is_the_cli_brief(run_cli, served):
         assert web.json() == cli, args
     assert [s["status"] for s in server.get("/api/brief", params={"since": "48h"}).json()["stories"]] == \
         ["developing", "new", "developing"]  # bridge (burst), festival, vote: as tests/test_brief.py ranks them
-    # mistakes are clean 400s with the reason, never a traceback
+    # mistakes are clean 422s naming the parameter (as the API docs say), never a traceback
     bad = server.get("/api/brief", params={"since": "soon"})
-    assert bad.status_code == 400 and "since" in bad.json()["error"]
+    assert bad.status_code == 422 and "since" in bad.json()["error"]
+    assert bad.json()["detail"][0]["loc"] == ["query", "since"]
     assert server.get("/api/brief", params={"limit": 0}).status_code == 422
 
 

@@ -145,6 +145,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router(state))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Browsers ask for it whatever the page says (the JSON API has no <link rel="icon">): a 404 each time.
+        return Response((STATIC / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     def error(request: Request, status: int, title: str, message: str, ref: str | None = None,
               headers: dict[str, str] | None = None) -> Response:
         if _wants_json(request):
@@ -185,6 +191,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(queries.BadQuery)
     async def bad_query(request: Request, exc: queries.BadQuery) -> Response:
+        if _wants_json(request):  # as FastAPI's own checks answer (the API docs promise a 422)
+            field, _, reason = str(exc).partition(": ")
+            return JSONResponse({"error": str(exc), "detail": [{"loc": ["query", field], "msg": reason,
+                                                                "type": "value_error"}]}, 422)
         return error(request, 400, "Bad request", str(exc))
 
     def crash(scope: dict, ref: str, exc: BaseException) -> Response:

@@ -6,6 +6,7 @@ and works offline.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -44,8 +45,31 @@ def code_parts(text: str) -> list[tuple[str, bool]]:
 
     >>> code_parts("send ``POST`` now")
     [('send ', False), ('POST', True), (' now', False)]
+    >>> code_parts("the cursor from `next`")  # Markdown's single backticks too
+    [('the cursor from ', False), ('next', True)]
     """
-    return [(piece, i % 2 == 1) for i, piece in enumerate(re.split(r"``(.+?)``", text)) if piece]
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for m in re.finditer(r"``(.+?)``|`([^`]+)`", text):
+        if m.start() > last:
+            out.append((text[last:m.start()], False))
+        out.append((m.group(1) or m.group(2), True))
+        last = m.end()
+    if last < len(text):
+        out.append((text[last:], False))
+    return out
+
+
+def shown_default(schema: dict[str, Any]) -> str | None:
+    """A parameter's default as a client writes it in a query (JSON's ``false``, not Python's ``False``).
+
+    >>> shown_default({"default": False}), shown_default({"default": 20}), shown_default({})
+    ('false', '20', None)
+    """
+    if "default" not in schema or schema["default"] is None:
+        return None
+    default = schema["default"]
+    return default if isinstance(default, str) else json.dumps(default)
 
 
 def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,8 +80,9 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         for method, op in methods.items():
             params = [{"name": p["name"], "where": p["in"], "required": p.get("required", False),
-                       "type": type_name(p.get("schema", {})), "default": p.get("schema", {}).get("default"),
-                       "description": p.get("description", "") or p.get("schema", {}).get("description", "")}
+                       "type": type_name(p.get("schema", {})), "default": shown_default(p.get("schema", {})),
+                       "description": code_parts(p.get("description", "")
+                                                 or p.get("schema", {}).get("description", ""))}
                       for p in op.get("parameters", [])]
             body = op.get("requestBody")
             body_text = ""
@@ -87,7 +112,7 @@ def schemas(spec: dict[str, Any]) -> list[tuple[str, list[dict[str, str]]]]:
     for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
         if name in ("HTTPValidationError", "ValidationError") or name.startswith("ValidationError"):
             continue
-        fields = [{"name": f, "type": type_name(s), "description": s.get("description", "")}
+        fields = [{"name": f, "type": type_name(s), "description": code_parts(s.get("description", ""))}
                   for f, s in schema.get("properties", {}).items()]
         out.append((name, fields))
     return out

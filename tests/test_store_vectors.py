@@ -20,6 +20,7 @@ from storyline.store.sqlite import SQLiteStore
 from storyline.store.transfer import copy_store
 from storyline.store.vectors import PGVECTOR_DIM, meaning_of
 from storyline.text.embeddings import embedder_for
+from storyline.text.features import pack, unpack
 
 T0 = 1795160520.0
 DENSE = Config().with_overrides({"embeddings": "use"})
@@ -45,23 +46,30 @@ CORPUS = [
     Article("flood-fr", "Inondations : la Seline déborde à Dunmere",
             "La Seline est sortie de son lit à Dunmere après des jours de pluie ; les ports sont fermés.",
             source="Journal", published=T0 + 12000),
-    Article("empty", "", "", source="Blank", published=T0 + 13000),  # no text: a zero vector, never found
 ]
 QUERIES = ["Erdbeben in Japan", "interest rate decision", "fútbol final de copa", "flood closes river ports"]
 
 
 @pytest.fixture(scope="module")
 def rows():
-    """The corpus as stored rows (placed once, with embeddings), to write into every store alike, and
-    a twin of the first article with the very same vector (a republication stored as a copy)."""
+    """The corpus as stored rows (placed once, with embeddings), to write into every store alike, an
+    article without text as older versions stored one (a zero vector: no direction, never found; an
+    Engine refuses such an article now), and a twin of the first article with the very same vector (a
+    republication stored as a copy)."""
     with Engine(config=DENSE) as engine:
         engine.add_many(CORPUS)
         engine.flush()
         placed = list(engine.store.replay())
+    flood = next(r for r in placed if r.id == "flood-fr")
+    features, sketch = unpack(flood.features)
+    features.meaning = np.zeros_like(features.meaning)
+    empty = replace(flood, seq=placed[-1].seq + 1, id="empty", title="", text="", source="Blank",
+                    published=T0 + 13000, story=max(r.story for r in placed) + 1, kind="new", url=None,
+                    canonical_url=None, text_key="empty", features=pack(features, sketch))
     cup = next(r for r in placed if r.id == "cup-en")
-    twin = replace(cup, seq=placed[-1].seq + 1, id="cup-twin", kind="copy", copy_of="cup-en",
+    twin = replace(cup, seq=empty.seq + 1, id="cup-twin", kind="copy", copy_of="cup-en",
                    url="https://c.example/cup")
-    return placed + [twin]
+    return placed + [empty, twin]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +110,7 @@ def test_pgvector_and_the_scan_agree_on_both_backends(tmp_path, rows, queries, p
         assert pg.vector_mode == "pgvector" and "pgvector 0." in pg.vector_note
         assert scan.vector_mode == "scan" and "vectors=False" in scan.vector_note
         with_vectors = [r.seq for r in rows if meaning_of(r.features) is not None]
-        assert len(with_vectors) == len(CORPUS)  # all but the empty article, and the twin
+        assert len(with_vectors) == len(CORPUS) + 1  # the corpus and the twin: not the empty article
         assert sql(pg.url, "SELECT seq FROM article_vectors ORDER BY seq") == [(s,) for s in with_vectors]
         for q in queries:
             expected = lite.nearest(q, k=5)

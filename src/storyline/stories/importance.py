@@ -11,7 +11,7 @@ before it (the story's own baseline), and against the rest of the stream over th
 >>> b.factor, b.before, b.after
 (3.0, 2, 6)
 >>> explain_burst(b)
-'coverage tripled in 6 h (2 → 6 articles; other news ×1.0)'
+'coverage tripled in 6 h (2 → 6 articles, while other news held steady)'
 """
 
 from __future__ import annotations
@@ -93,13 +93,16 @@ def find_burst(story_times: Sequence[float], stream_times: Sequence[float], star
 
 
 def explain_burst(burst: Burst) -> str:
-    """The burst in words, e.g. ``coverage tripled in 6 h (2 → 6 articles; other news ×1.0)``."""
+    """The burst in words, e.g. ``coverage tripled in 6 h (2 → 6 articles, while other news grew 1.5×)``:
+    the rest of the stream's growth over the same hours says whether the whole news day grew."""
     f = burst.factor
     words = {2: "doubled", 3: "tripled", 4: "quadrupled"}
     verb = words.get(round(f)) if abs(f - round(f)) < 0.25 else None
     verb = verb or f"grew {f:.1f}×"
-    return (f"coverage {verb} in {burst.hours} h ({burst.before} → {burst.after} articles; "
-            f"other news ×{burst.stream_factor:.1f})")
+    s = burst.stream_factor
+    other = ("other news held steady" if 0.9 <= s <= 1.1 else
+             f"other news grew {s:.1f}×" if s > 1.1 else f"other news slowed to {s:.1f}×")
+    return f"coverage {verb} in {burst.hours} h ({burst.before} → {burst.after} articles, while {other})"
 
 
 def importance(times: Sequence[float], sources: Sequence[str | None], stream_times: Sequence[float],

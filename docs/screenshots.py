@@ -7,6 +7,10 @@ driven by Playwright; ``apt-get install chromium`` and ``pip install playwright`
 
     python docs/screenshots.py            # writes docs/screenshots/*.png
 
+The brief's two pictures (``brief.png``, ``brief-web.png``) are taken by its browser tests::
+
+    STORYLINE_SCREENSHOTS=docs/screenshots python -m pytest tests/test_brief_browser.py
+
 The pages use whatever fonts the machine has; these were taken with Debian's ``fonts-inter`` and
 ``fonts-crosextra-caladea`` installed.
 """

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from serve_server import demo_store
 from test_browser import ARGS, ensure_chromium
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+#: Where the screenshots go: the test's own folder, unless $STORYLINE_SCREENSHOTS names one (as
+#: docs/screenshots when the README's pictures are retaken): a test run never changes tracked files.
+SHOTS = Path(os.environ["STORYLINE_SCREENSHOTS"]) if os.environ.get("STORYLINE_SCREENSHOTS") else None
 
 
 def test_html_brief_in_chromium(run_cli, tmp_path):
@@ -35,8 +38,9 @@ def test_html_brief_in_chromium(run_cli, tmp_path):
             assert page.locator(".burst").count() >= 1
             box = stories.first.bounding_box()
             assert box is not None and box["width"] <= 800  # a readable column
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "brief.png"), clip={"x": 0, "y": 0, "width": 1000, "height": 1400})
+            shots = SHOTS or tmp_path
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "brief.png"), clip={"x": 0, "y": 0, "width": 1000, "height": 1400})
             pdf = page.pdf(format="A4")  # prints: a real PDF with more than one page of news
             assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
         finally:
@@ -67,8 +71,9 @@ def test_web_brief_in_chromium(tmp_path):
                 headlines = page.locator("article.story .headline").all_inner_texts()
                 assert sorted(headlines) == sorted(s["headline"] for s in expected["stories"])
                 assert page.locator("header.site").is_visible()
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SHOTS / "brief-web.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 1400})
+                shots = SHOTS or tmp_path
+                shots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shots / "brief-web.png"), clip={"x": 0, "y": 0, "width": 1100, "height": 1400})
                 page.emulate_media(media="print")
                 assert not page.locator("header.site").is_visible() and not page.locator(".brief-filters").is_visible()
                 assert page.locator("article.story").first.is_visible()

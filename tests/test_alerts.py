@@ -100,6 +100,22 @@ def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, re
     assert len([x for x in out.read_text().splitlines() if x.strip()]) == 1
 
 
+def test_a_watchlist_added_after_one_was_removed_starts_with_no_alerts(run_cli, tmp_path):
+    """SQLite handed the freed id to the next watchlist, which then listed the removed one's alerts as
+    its own and stayed silent on the stories they named."""
+    db = tmp_path / "r.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    assert run_cli("watchlist", "add", "lights", "--query", "lanterns", "--db", db).returncode == 0
+    proc = run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db)
+    assert proc.returncode == 0 and "alert [lights] match:" in proc.stderr, proc.stderr
+    assert run_cli("watchlist", "remove", "lights", "--db", db).returncode == 0
+    assert json.loads(run_cli("alerts", "--json", "--db", db).stdout) == []
+    assert run_cli("watchlist", "add", "lanterns", "--query", "lanterns", "--db", db).returncode == 0
+    listed = json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)
+    assert [(w["name"], w["alerts"]) for w in listed] == [("lanterns", 0)]
+    assert json.loads(run_cli("alerts", "--json", "--db", db).stdout) == []
+
+
 def test_a_new_story_matching_fires_and_an_unreachable_webhook_never_fails_ingest(run_cli, tmp_path):
     db = tmp_path / "b.db"
     assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0

@@ -23,9 +23,9 @@ def test_add_list_remove(run_cli, tmp_path):
     db = _setup(run_cli, tmp_path)
     proc = run_cli("watchlist", "add", "bridges", "--query", "bridge AND collapse", "--db", db)
     assert proc.returncode == 0, proc.stderr
-    assert "1 stories match now" in proc.stdout
+    assert "1 story matches now" in proc.stdout
     proc = run_cli("watchlist", "add", "people", "--entity", "Mira Castellan", "--command", "cat", "--db", db)
-    assert proc.returncode == 0 and "1 stories match now" in proc.stdout
+    assert proc.returncode == 0 and "1 story matches now" in proc.stdout
     listed = json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)
     assert [(w["name"], w["query"], w["entity"], w["command"], w["alerts"]) for w in listed] == [
         ("bridges", "bridge AND collapse", None, None, 0), ("people", None, "Mira Castellan", "cat", 0)]

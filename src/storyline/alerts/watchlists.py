@@ -126,12 +126,18 @@ class Watchlists:
         return [Watchlist(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM watchlists ORDER BY name")]
 
     def remove(self, name: str) -> bool:
-        """Forget a watchlist and its undelivered alerts (the alerts it fired stay in ``alerts``)."""
+        """Forget a watchlist with the alerts it fired and their deliveries.
+
+        Its alerts cannot stay behind: SQLite gives the next watchlist the id this one freed, and the
+        new watchlist showed the old one's alerts as its own, and stayed silent on the stories they
+        named (an alert fires once per watchlist, story and condition).
+        """
         found = self.get(name)
         if found is None:
             return False
-        self.db.execute("DELETE FROM alert_deliveries WHERE delivered_at IS NULL AND alert IN "
-                        "(SELECT id FROM alerts WHERE watchlist = ?)", (found.id,))
+        self.db.execute("DELETE FROM alert_deliveries WHERE alert IN (SELECT id FROM alerts WHERE watchlist = ?)",
+                        (found.id,))
+        self.db.execute("DELETE FROM alerts WHERE watchlist = ?", (found.id,))
         self.db.execute("DELETE FROM watchlists WHERE id = ?", (found.id,))
         return True
 

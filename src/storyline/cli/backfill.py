@@ -101,7 +101,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     elif not args.quiet:
         total = sum(v for k, v in report.seconds.items() if k != "partition_max")
-        print(f"{PROG}: backfill of {len(articles):,} articles in {report.partitions} partitions on "
+        from .render import plural
+
+        print(f"{PROG}: backfill of {plural(len(articles), 'article')} in {plural(report.partitions, 'partition')} on "
               f"{args.engine}: {totals['articles']:,} stored in {totals['stories']:,} stories "
               f"({report.joins:,} joins across boundaries, {skipped:,} bad items skipped) in {total:.1f} s.",
               file=sys.stderr)

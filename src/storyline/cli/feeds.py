@@ -378,7 +378,10 @@ class _Reporter:
         if s.failing:
             ids = ", ".join(str(f["feed"]) for f in s.failing[:20])
             more = f" and {len(s.failing) - 20} more" if len(s.failing) > 20 else ""
-            self._write(f"watch: {len(s.failing):,} feeds keep failing (3+ times in a row): {ids}{more}; "
+            from .render import plural
+
+            failing = plural(len(s.failing), "feed keeps", "feeds keep")
+            self._write(f"watch: {failing} failing (3+ times in a row): {ids}{more}; "
                         "see `storyline feeds list`")
 
     def idle(self, next_due: float | None) -> None:

@@ -121,11 +121,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not shown:
         print(f"No stories match {query!r}." + ("" if args.meaning else " Try --meaning to search by meaning."))
         return 0
-    from .render import when
+    from .render import plural, when
 
     for rank, (m, story, article) in enumerate(shown, start=1):
         score = "" if m.score is None else f"  [similarity {m.score:.2f}]"
-        print(f"{rank}. {story.headline}  (story {story.id}: {story.articles} articles, {story.outlets} outlets){score}")
+        print(f"{rank}. {story.headline}  (story {story.id}: {plural(story.articles, 'article')}, "
+              f"{plural(story.outlets, 'outlet')}){score}")
         print(f"   best match: {article.title}  [{article.source or 'unknown outlet'}, {when(article.published)}]")
     return 0
 

@@ -64,6 +64,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
 
 
 def cmd_watchlist(args: argparse.Namespace) -> int:
+    from .render import plural
     from ..alerts.rules import baseline
     from ..alerts.watchlists import WatchlistError, Watchlists
     from .main import UsageError, _open_reader
@@ -75,7 +76,8 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
                 wl = lists.add(args.name, query=args.query, entity=args.entity, webhook=args.webhook,
                                command=args.run_command)
                 n = baseline(reader.store, wl, reader.vectorizer.common)
-                print(f"watchlist {wl.name!r} added: {wl.describe()}; {n} stories match now. Alerts fire "
+                matched = plural(n, "story matches", "stories match")
+                print(f"watchlist {wl.name!r} added: {wl.describe()}; {matched} now. Alerts fire "
                       f"for stories that match from now on, and for bursts of matched stories.")
             elif args.action == "list":
                 rows = []
@@ -93,7 +95,7 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
                     where = ", ".join(x for x in (r["webhook"] and "webhook " + r["webhook"],
                                                   r["command"] and "command " + r["command"]) if x)
                     what = " and ".join(f"{k} {r[k]!r}" for k in ("query", "entity") if r[k])
-                    print(f"{r['name']}: {what}; {r['alerts']} alerts{'; ' + where if where else ''}")
+                    print(f"{r['name']}: {what}; {plural(r['alerts'], 'alert')}{'; ' + where if where else ''}")
             else:
                 if not lists.remove(args.name):
                     raise UsageError(f"no watchlist {args.name!r}; `storyline watchlist list` shows them")
@@ -104,6 +106,7 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from .render import plural
     from ..alerts.delivery import drain
     from .main import _open_reader
 
@@ -111,7 +114,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         db = reader.store.db
         if args.deliver:
             report = drain(db, args.wait)
-            print(f"storyline: {report.delivered} deliveries made, {report.failed} failed, "
+            print(f"storyline: {plural(report.delivered, 'delivery', 'deliveries')} made, {report.failed} failed, "
                   f"{report.pending} pending", file=sys.stderr)
         rows = db.execute(
             "SELECT a.id, w.name, a.story, a.condition, a.fired_at, a.payload, "
@@ -133,7 +136,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print("No alerts yet.")
     for a in out:
         when = datetime.fromtimestamp(a["fired_at"], timezone.utc).strftime("%Y-%m-%d %H:%M")
-        state = f"; {a['pending_deliveries']} deliveries pending ({a['last_error']})" if a["pending_deliveries"] else ""
+        pending = plural(a["pending_deliveries"], "delivery", "deliveries")
+        state = f"; {pending} pending ({a['last_error']})" if a["pending_deliveries"] else ""
         print(f"#{a['id']} {when} [{a['watchlist']}] {a['condition']}: {a['headline']} (story {a['story']}; "
               f"{a['reason']}){state}")
     return 0

@@ -192,6 +192,21 @@ def test_a_file_of_only_bad_lines_fails(tmp_path, run_cli):
     assert f"{src}:1: " in proc.stderr and f"{src}:2: " in proc.stderr and f"{src}:3: " in proc.stderr
 
 
+@pytest.mark.parametrize("body", ["", "\n\n  \n"])
+def test_an_empty_file_fails_and_the_good_ones_are_kept(tmp_path, run_cli, body):
+    """An empty file read as "read 0 articles" with exit 0, though it is likely not the file meant."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(body)
+    good = write_jsonl(tmp_path / "good.jsonl", [{"id": "g1", "title": "Quillon lighthouse restored"}])
+    db = tmp_path / "x.db"
+    proc = run_cli("ingest", empty, good, "--db", db)
+    assert proc.returncode == 1
+    assert error_lines(proc.stderr) == [f"storyline: error: {empty}: no articles in it (it is empty)"]
+    assert list(stored(db)) == ["g1"]
+    # a producer that had nothing to say is no mistake, nor a feed without entries (tested below)
+    assert run_cli("ingest", "-", "--db", db, input=body).returncode == 0
+
+
 def test_many_problems_are_capped_but_all_counted(tmp_path, run_cli):
     lines = ["{oops"] * 70 + [json.dumps({"id": "last", "title": "Harrowgate tram line approved"})]
     src = tmp_path / "noisy.jsonl"

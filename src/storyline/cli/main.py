@@ -228,7 +228,9 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                 items = read_source(path, notice)
                 if _trickles(path):  # write what arrived whenever the input pauses (see ingest.pauses)
                     items = with_pauses(items, pause=1.0)
+                records = 0
                 for item in items:
+                    records += item is not PAUSED
                     if item is PAUSED:
                         place()
                         engine.flush()
@@ -244,6 +246,8 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                     batch.append(item)
                     if len(batch) >= 64:
                         place()
+                if not records and path != "-" and _blank(path):  # likely not the file that was meant
+                    raise SourceError(f"{path}: no articles in it (it is empty)")
             except SourceError as exc:
                 failed.append(str(exc))
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -286,6 +290,18 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _blank(path: str) -> bool:
+    """Whether a file holds nothing but white space (a feed without entries is not blank: it is quiet)."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(65536):
+                if chunk.strip():
+                    return False
+    except OSError:
+        return False
+    return True
 
 
 def _trickles(path: str) -> bool:

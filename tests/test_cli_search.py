@@ -96,6 +96,20 @@ def test_search_by_words_and_by_meaning_on_both_backends(stores, capsys):
         assert [r.get("similarity") for r in a] == pytest.approx([r.get("similarity") for r in b], abs=1e-3)
 
 
+def test_minus_words_are_left_out_on_both_backends(stores, capsys):
+    """README and --help promise -word; on SQLite it was searched as a word instead (FTS5 cannot parse
+    it, and the fallback searched the plain words), so it brought exactly what it should leave out."""
+    for db in stores:
+        with_tsunami = {r["story"] for r in search_json(capsys, "earthquake", "--db", db)}
+        assert with_tsunami
+        assert search_json(capsys, "earthquake -tsunami", "--db", db) == []  # both quake articles say tsunami
+        assert {r["story"] for r in search_json(capsys, "earthquake -Riverside", "--db", db)} == with_tsunami
+        code, _, err = cli(capsys, "search", "--db", db, "--", "-tsunami")
+        assert code == 1 and error_lines(err) == [
+            "storyline: error: '-tsunami' only leaves words out (-word): add a word to look for, as in "
+            'storyline search "WORD -tsunami"']
+
+
 def test_meaning_search_errors_say_what_to_do(tmp_path, pg_server, capsys, monkeypatch):
     src = write_jsonl(tmp_path / "news.jsonl", NEWS[:2])
     sparse = str(tmp_path / "sparse.db")

@@ -97,6 +97,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = args.query.strip()
     if not query:
         raise UsageError("search needs words to look for, e.g. storyline search \"flood\"")
+    from ..store.reads import only_excludes
+
+    if only_excludes(query) and not args.meaning:
+        raise UsageError(f"{query!r} only leaves words out (-word): add a word to look for, as in "
+                         f"storyline search \"WORD {query}\"")
     config = _config(None)
     if args.meaning and config.embeddings.strip().lower() in ("", "none", "off", "false", "0"):
         raise UsageError("--meaning needs embeddings, and they are off (STORYLINE_EMBEDDINGS="

@@ -16,7 +16,7 @@ from html import escape
 
 from ..model import CoverageItem, Entity
 from ..store.base import ArticleRow, StoryRow
-from ..store.reads import plain_words, search_text
+from ..store.reads import only_excludes, plain_words, search_text
 from ..stories.describe import coverage as group_coverage
 from . import charts
 from .cache import STORY_COLUMNS, Description, Descriptions, story_rows
@@ -414,7 +414,7 @@ def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
     page ``page`` of them, ``stories`` a page, from the best ``limit`` matching articles."""
     clock = Clock.of(conn)
     query = search_text(query)
-    if not query:
+    if not query or only_excludes(query):  # "-word" alone: FTS5 cannot say it, and nothing is asked for
         return SearchResult(query, [], {}, clock, 0)
     dialect = dialect_of(conn)
     sql = (f"SELECT a.id, a.story, a.title, {dialect.title_marked}, {dialect.snippet_marked}, a.source, a.published "

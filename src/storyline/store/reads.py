@@ -58,6 +58,16 @@ def fts5_query(query: str) -> str:
     return " ".join(out)
 
 
+def only_excludes(query: str) -> bool:
+    """Whether a query names only words to leave out (``-word``), which finds nothing to show.
+
+    >>> only_excludes("-ceasefire -truce"), only_excludes("strike -Kessling"), only_excludes("-")
+    (True, False, False)
+    """
+    words = query.split()
+    return bool(words) and all(w.startswith("-") and len(w) > 1 for w in words)
+
+
 def plain_words(query: str) -> str:
     """A query that FTS5 could not parse, as its words each quoted, quote marks doubled (searched as
     they are written).

@@ -266,3 +266,27 @@ def test_search_refuses_a_min_similarity_no_article_could_reach(run_cli, tmp_pat
     line = usage_error(run_cli("search", "quake", "--meaning", "--min-similarity", value,
                                "--db", tmp_path / "none.db"))
     assert "--min-similarity" in line and "from -1 to 1" in line
+
+
+def test_serve_on_a_port_in_use_or_a_wrong_host_is_one_line(run_cli, tmp_path):
+    """It printed "serving ... at http://127.0.0.1:8080/", then uvicorn's own error and an INFO line,
+    and with --demo it loaded the demo first."""
+    import socket
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen(1)
+    try:
+        port = held.getsockname()[1]
+        proc = run_cli("serve", "--demo", "--port", port, cwd=tmp_path)
+        assert proc.returncode == 1 and proc.stderr.splitlines() == [
+            f"storyline: error: cannot listen on 127.0.0.1:{port} (address already in use): another program "
+            "(another storyline serve?) has that port; choose one with --port"]
+        assert not (tmp_path / "storyline-demo.db").exists()
+    finally:
+        held.close()
+    # an address of no interface here (TEST-NET-1: no name to look up, so nothing leaves the machine)
+    proc = run_cli("serve", "--demo", "--host", "192.0.2.1", "--port", 0, cwd=tmp_path)
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith("storyline: error: cannot listen on 192.0.2.1:0 (")
+    assert proc.stderr.rstrip().endswith("is --host an address of this machine?")

@@ -16,6 +16,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..store.sqlite import default_path
     from .main import UsageError
 
+    from ..serve.server import ListenError, listen
+
+    try:  # first: a port in use is said before the demo is loaded or anything is served
+        sock = listen(args.host, args.port)
+    except ListenError as exc:
+        raise UsageError(str(exc)) from None
     db = args.db
     if args.demo:
         from .main import cmd_demo
@@ -41,5 +47,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings(db=db, host=args.host, port=args.port, token=token_from_env(), warm=not args.no_warm,
                         watch=args.watch, allow_private=args.allow_private)
-    run(settings)
+    run(settings, sock=sock)
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 
 from .db import shown
@@ -25,8 +27,50 @@ def warnings_for(settings: Settings) -> list[str]:
             "reach it can add articles. Set STORYLINE_TOKEN to require one for writes."]
 
 
-def run(settings: Settings, log_level: str = "warning") -> None:
-    """Serve until interrupted."""
+class ListenError(OSError):
+    """The server cannot listen where it was asked to (the address is taken, or not this machine's)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, for :func:`run`: bound before anything is said or loaded, so
+    that a port in use or a wrong ``--host`` is one line, not "serving at ..." followed by uvicorn's log.
+
+    >>> s = listen("127.0.0.1", 0); s.getsockname()[0]
+    '127.0.0.1'
+    >>> try:
+    ...     listen("127.0.0.1", s.getsockname()[1])
+    ... except ListenError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    another program (another storyline serve?) has that port; choose one with --port
+    >>> s.close()
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ListenError(f"cannot serve at {host!r}: {getattr(exc, 'strerror', None) or exc} "
+                          "(--host takes an address or name of this machine, such as 127.0.0.1 or 0.0.0.0)") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        shown_host = f"[{host}]" if ":" in host else host
+        where = f"cannot listen on {shown_host}:{port} ({(exc.strerror or str(exc)).lower()})"
+        if exc.errno == errno.EADDRINUSE:
+            raise ListenError(f"{where}: another program (another storyline serve?) has that port; "
+                              "choose one with --port") from None
+        if exc.errno == errno.EACCES:
+            raise ListenError(f"{where}: ports below 1024 need privileges; choose one with --port") from None
+        raise ListenError(f"{where}: is --host an address of this machine?") from None
+    sock.listen(2048)  # held from now on: a second server asking for the port is refused, not queued
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(settings: Settings, log_level: str = "warning", sock: socket.socket | None = None) -> None:
+    """Serve until interrupted (on ``sock`` from :func:`listen`, else on a socket bound here)."""
     import uvicorn
 
     from .app import create_app
@@ -38,10 +82,11 @@ def run(settings: Settings, log_level: str = "warning") -> None:
         logging.getLogger("storyline").setLevel(logging.INFO)
     for warning in warnings_for(settings):
         print(f"storyline: warning: {warning}", file=sys.stderr)
+    sock = sock or listen(settings.host, settings.port)
     app = create_app(settings)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"storyline: serving {shown(settings.db)} at http://{host}:{settings.port}/ "
           f"(API docs at /api/docs; Ctrl-C to stop)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                             server_header=False, lifespan="on")
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])

@@ -167,6 +167,30 @@ def test_show_text(run_cli, stream_db):
         assert r["id"] in out
 
 
+def test_show_folds_quiet_hours_of_the_timeline(run_cli, tmp_path):
+    """A two-day story printed dozens of rows of 0: a quiet run of three periods or more is one line,
+    and every article and every quiet hour is still accounted for."""
+    from serve_server import demo_store
+
+    db = demo_store(tmp_path)
+    stories = json.loads(run_cli("stories", "--db", db, "--json", "--limit", "5").stdout)
+    folded = 0
+    for s in stories:
+        out = run_cli("show", str(s["id"]), "--db", db).stdout
+        story = json.loads(run_cli("show", str(s["id"]), "--db", db, "--json").stdout)
+        timeline = out.split("Timeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        counts = [int(line.split()[-1]) for line in timeline if not line.strip().startswith("…")]
+        assert sum(counts) == story["articles"] == sum(p["articles"] for p in story["timeline"])
+        zeros = "".join("0" if c == 0 else "x" for c in counts)
+        assert "000" not in zeros
+        runs = [int(line.split()[1]) for line in timeline if line.strip().startswith("…")]
+        assert all(n >= 3 for n in runs) and all(line.split()[2] in ("hours", "days") for line in timeline
+                                                   if line.strip().startswith("…"))
+        assert sum(runs) + zeros.count("0") == sum(1 for p in story["timeline"] if p["articles"] == 0)
+        folded += len(runs)
+    assert folded >= 3
+
+
 def test_show_missing_story(run_cli, stream_db):
     line = one_clear_error(run_cli("show", "4242", "--db", stream_db))
     assert "4242" in line

@@ -118,9 +118,23 @@ def story_page(story: Story) -> list[str]:
     if story.timeline:
         lines += ["", "Timeline:"]
         peak = max(n for _, n in story.timeline) or 1
-        shown = [(t, n) for t, n in story.timeline if n] if len(story.timeline) > 48 else story.timeline
-        for t, n in shown:
-            lines.append(f"  {t:<17} {'█' * max(1 if n else 0, round(20 * n / peak)):<20} {n}")
+        unit = "hour" if "T" in story.timeline[0][0] else "day"
+        quiet: list[str] = []  # a run of periods without articles: three or more are one line
+
+        def close_quiet() -> None:
+            if len(quiet) >= 3:
+                lines.append(f"  {'…':<17} {plural(len(quiet), unit)} without articles")
+            else:
+                lines.extend(f"  {t:<17} {'':<20} 0" for t in quiet)
+            quiet.clear()
+
+        for t, n in story.timeline:
+            if not n:
+                quiet.append(t)
+                continue
+            close_quiet()
+            lines.append(f"  {t:<17} {'█' * max(1, round(20 * n / peak)):<20} {n}")
+        close_quiet()
     lines += ["", "Coverage:"]
     for outlet, items in story.coverage:
         lines.append(f"  {outlet} ({len(items)})")

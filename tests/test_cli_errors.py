@@ -235,6 +235,18 @@ def test_demo_refuses_a_store_of_other_news(run_cli, tmp_path):
     assert "demo --db demo-news.db" in one_clear_error(run_cli("demo"))
 
 
+def test_the_demo_runs_again_after_articles_were_added_to_it(run_cli, tmp_path):
+    """The README adds an article to `serve --demo` with curl: after that, `storyline demo` and
+    `serve --demo` refused the demo's own store forever (it held "1 article that is not the demo's")."""
+    assert run_cli("demo", "--limit", "1", timeout=180).returncode == 0
+    extra = write_jsonl(tmp_path / "extra.jsonl", [{"id": "mine", "title": "Quake strikes Qeshm island",
+                                                    "source": "Harbor Gazette"}], labels=False)
+    assert run_cli("ingest", extra, "--db", "storyline-demo.db", "--no-embeddings").returncode == 0
+    again = run_cli("demo", "--limit", "1", timeout=180)
+    assert again.returncode == 0 and error_lines(again.stderr) == [], again.stderr
+    assert query(tmp_path / "storyline-demo.db", "SELECT count(*) FROM articles WHERE id = 'mine'") == [(1,)]
+
+
 def test_demo_runs_again_in_the_same_folder(run_cli, tmp_path):
     first = run_cli("demo", "--limit", "1", timeout=180)
     assert first.returncode == 0, first.stderr

@@ -542,7 +542,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _refuse_other_news(db: str, corpus: str) -> None:
     """Refuse a store that holds articles other than the demo's: invented news must not mix with real news.
 
-    A new store, or one holding only the demo (a second ``storyline demo``), is fine.
+    A new store, or one holding the demo (a second ``storyline demo``, or the demo and articles added
+    to ``serve --demo``), is fine: loading the demo again adds nothing to it.
     """
     from ..store.open import open_store, redact, sqlite_path
 
@@ -554,12 +555,14 @@ def _refuse_other_news(db: str, corpus: str) -> None:
     store = open_store(db)
     try:
         stored = store.counts()["articles"]
-        other = stored - sum(store.article(i) is not None for i in demo_ids) if stored else 0
+        present = sum(store.article(i) is not None for i in demo_ids) if stored else 0
+        other = stored - present
     finally:
         store.close()
-    if other:
+    if other and not present:  # a store of the demo holds its articles; a store of real news none
         fresh = "demo-news.db" if os.path.basename(path or "") == "storyline-demo.db" else "storyline-demo.db"
-        raise UsageError(f"{redact(db)} already holds {other:,} articles that are not the demo's, and the demo "
+        which = "article that is" if other == 1 else "articles that are"
+        raise UsageError(f"{redact(db)} already holds {other:,} {which} not the demo's, and the demo "
                          f"would add invented news to them; give the demo a store of its own: "
                          f"`storyline demo --db {fresh}`")
 

@@ -64,3 +64,20 @@ def test_the_cli_reports_a_bad_watch_setting(run_cli, tmp_path):
     proc = run_cli("watch", "--once", "--config", str(bad), "--db", "w.db")
     assert proc.returncode == 1
     assert proc.stderr.strip() == "storyline: error: configuration: unknown watch setting: per_hots"
+
+
+def test_watch_help_names_every_setting_with_its_default(run_cli):
+    """README says `watch --help` lists every limit; it listed four of sixteen."""
+    from dataclasses import fields
+
+    from storyline.ingest.watch import WatchSettings
+
+    text = " ".join(run_cli("watch", "--help").stdout.split())
+    defaults = WatchSettings()
+    for f in fields(WatchSettings):
+        assert f.name in text, f.name
+        value = getattr(defaults, f.name)
+        if isinstance(value, bool):
+            assert f"{f.name} {str(value).lower()}" in text
+        elif isinstance(value, int):
+            assert f"{f.name} {value}" in text

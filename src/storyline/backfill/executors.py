@@ -75,7 +75,7 @@ def run_ray(tasks: Sequence[Task], config: Config, workers: int, address: str | 
     try:
         import ray
     except ImportError:
-        raise ExecutorError("--engine ray needs Ray: pip install 'storyline[backfill]'") from None
+        raise ExecutorError("--engine ray needs Ray: pip install '.[backfill]' in storyline's folder") from None
     address = address or os.environ.get("RAY_ADDRESS") or None
     started = False
     clock = time.perf_counter()
@@ -123,7 +123,7 @@ def run_dask(tasks: Sequence[Task], config: Config, workers: int, address: str |
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise ExecutorError("--engine dask needs Dask: pip install 'storyline[backfill]'") from None
+        raise ExecutorError("--engine dask needs Dask: pip install '.[backfill]' in storyline's folder") from None
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     cluster = None
     clock = time.perf_counter()

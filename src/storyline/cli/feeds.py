@@ -69,7 +69,14 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
                                    "loopback, private or link-local addresses are refused (SSRF guard). "
                                    "Settings can also come from the [watch] table of --config or "
                                    "STORYLINE_WATCH_<NAME> variables.",
-                       epilog="Add feeds first: `storyline feeds add URL` or `storyline feeds import FILE.opml`.")
+                       epilog="Every setting, with its default: interval 15m, max_backoff 1d, max_retry_after 7d, "
+                              "timeout 30 s, connect_timeout 10 s, max_bytes 5000000, max_decoded_bytes "
+                              "15000000, max_redirects 5, concurrency 16, per_host 2, allow_private false, "
+                              "user_agent (storyline's), fetch_articles false, snippet_words 80, "
+                              "max_article_fetches 20, future_tolerance 900 s; in the [watch] table of --config "
+                              "or as STORYLINE_WATCH_<NAME> (STORYLINE_WATCH_MAX_BYTES=2000000; "
+                              "STORYLINE_ALLOW_PRIVATE=1 for allow_private). Add feeds first: "
+                              "`storyline feeds add URL` or `storyline feeds import FILE.opml`.")
     w.add_argument("--interval", type=duration, metavar="AGE",
                    help="time between two fetches of a feed (default 15m; at least 1m; a feed's own ttl may "
                         "lengthen it)")

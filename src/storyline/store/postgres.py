@@ -16,7 +16,7 @@ filled by every write; where it fails (e.g. Debian's ``postgresql-15``, which ha
 that may not create extensions), :meth:`PostgresStore.nearest` scans the stored vectors exactly instead.
 ``PostgresStore.vector_mode`` says which.
 
-Needs the ``postgres`` extra (``pip install 'storyline[postgres]'``, i.e. psycopg 3).
+Needs the ``postgres`` extra (``pip install '.[postgres]'`` in storyline's folder, i.e. psycopg 3).
 """
 
 from __future__ import annotations
@@ -214,7 +214,8 @@ class PostgresStore(StoryReads):
         try:
             import psycopg
         except ImportError:
-            raise StoreError(f"{self.path}: PostgreSQL needs psycopg; pip install 'storyline[postgres]'") from None
+            raise StoreError(f"{self.path}: PostgreSQL needs psycopg; pip install '.[postgres]' in "
+                             "storyline's folder") from None
         self._psycopg = psycopg
         self._writing = False
         self._ask_after = 0.0  # when contended() next asks the server

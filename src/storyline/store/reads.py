@@ -38,24 +38,23 @@ _TOKENS = re.compile(r'"[^"]*"?|\S+')
 
 
 def fts5_query(query: str) -> str:
-    """A web-search habit in an FTS5 query: ``-word`` after a word leaves out what has it, as ``NOT``
-    does (FTS5's ``NOT`` needs a term on each side; PostgreSQL's ``websearch_to_tsquery`` reads
-    ``-word`` itself).
+    """A web-search habit in an FTS5 query: ``-word`` leaves out what has it, wherever it is written
+    (FTS5's ``NOT`` is binary, so the words to find go first; PostgreSQL's ``websearch_to_tsquery``
+    reads ``-word`` itself).
 
     >>> fts5_query('ceasefire -Kaldoria "peace talks"')
-    'ceasefire NOT Kaldoria "peace talks"'
+    '(ceasefire "peace talks") NOT Kaldoria'
+    >>> fts5_query("-Kessling strike OR walkout")
+    '(strike OR walkout) NOT Kessling'
     >>> fts5_query("Veszmark-Kaldoria -")
     'Veszmark-Kaldoria -'
     """
-    if " -" not in query:
+    tokens = _TOKENS.findall(query)
+    left_out = [t[1:] for t in tokens if t.startswith("-") and len(t) > 1]
+    wanted = [t for t in tokens if not (t.startswith("-") and len(t) > 1)]
+    if not left_out or not wanted:
         return query
-    out: list[str] = []
-    for token in _TOKENS.findall(query):
-        if token.startswith("-") and len(token) > 1 and out and out[-1] not in ("AND", "OR", "NOT"):
-            out += ["NOT", token[1:]]
-        else:
-            out.append(token)
-    return " ".join(out)
+    return "(" + " ".join(wanted) + ")" + "".join(f" NOT {t}" for t in left_out)
 
 
 def only_excludes(query: str) -> bool:

@@ -99,3 +99,20 @@ def test_every_table_of_both_schemas_is_copied():
     assert tables == set(TABLES)
     for table, columns in TABLES.items():
         assert [r[1] for r in store.db.execute(f"PRAGMA table_info({table})")] == [c for c, _ in columns]
+
+
+def test_progress_ends_with_each_tables_total(tmp_path, run_cli):
+    """The progress said "articles: 2,000 rows" (its first batch) and then "copied 2,999 articles":
+    it read as a copy cut short. Each table now ends with its total."""
+    from storyline import Article, Config, Engine
+
+    source = tmp_path / "big.db"
+    with Engine(source, Config(embeddings="none")) as engine:
+        for i in range(2100):
+            engine.add(Article(id=f"a{i}", title=f"Harbour notice number {i} for ship {i * 7919 % 10007}",
+                               published=1795160520.0 + i))
+    proc = run_cli("migrate", "--from", source, "--to", tmp_path / "copy.db")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "migrate: articles:" in line]
+    assert lines == ["storyline migrate: articles: 2,000 rows so far",
+                     "storyline migrate: articles: 2,100 rows, done"]

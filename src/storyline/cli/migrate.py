@@ -42,9 +42,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     shown: dict[str, int] = {}
 
     def progress(table: str, rows: int) -> None:
-        if not args.quiet and (rows - shown.get(table, 0) >= 20000 or table not in shown):
+        if args.quiet:
+            return
+        if rows < 0:  # the table is done: its total, if a count was shown on the way
+            if table in shown and shown[table] != -1 - rows:
+                print(f"{PROG} migrate: {table}: {-1 - rows:,} rows, done", file=sys.stderr)
+        elif rows - shown.get(table, 0) >= 20000 or table not in shown:
             shown[table] = rows
-            print(f"{PROG} migrate: {table}: {rows:,} rows", file=sys.stderr)
+            print(f"{PROG} migrate: {table}: {rows:,} rows{'' if rows < 2000 else ' so far'}", file=sys.stderr)
 
     try:
         report = copy_store(source, target, progress)

@@ -69,7 +69,7 @@ def copy_store(source: Any, target: Any, progress: Callable[[str, int], None] | 
     """Copy every table of ``source`` into the empty store ``target``, then compare them.
 
     Raises :class:`StoreError` if ``target`` already holds anything. ``progress(table, rows)`` is
-    called as rows are copied.
+    called as rows are copied, and once more with ``rows = -1 - total`` when a table is done.
     """
     busy = {t: n for t, n in table_counts(target).items() if n}
     if busy:
@@ -83,6 +83,8 @@ def copy_store(source: Any, target: Any, progress: Callable[[str, int], None] | 
             done += len(batch)
             if progress is not None:
                 progress(table, done)
+        if progress is not None:
+            progress(table, -1 - done)
     _after_copy(target)
     report = Report()
     report.counts, report.checksum = table_counts(source), checksum(source)

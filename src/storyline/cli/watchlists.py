@@ -35,7 +35,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
                                    "condition): logged on stderr, and POSTed as JSON to --webhook or piped to "
                                    "--command when given. `storyline serve` shows each watchlist's stories at "
                                    "/watchlists/NAME, with an Atom feed.")
-    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    wsub = p.add_subparsers(dest="action", metavar="ACTION")
     a = wsub.add_parser("add", help="add a watchlist")
     a.add_argument("name", metavar="NAME", help="what to call it; it is part of web addresses "
                                                 "(/watchlists/NAME), so not . or .., and no / or \\")
@@ -47,7 +47,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
     ls = wsub.add_parser("list", help="list watchlists and how many alerts each fired")
     ls.add_argument("--json", action="store_true", help="print a JSON array")
     ls.add_argument("--db", help=db_help())
-    rm = wsub.add_parser("remove", help="remove a watchlist (pending deliveries are dropped)")
+    rm = wsub.add_parser("remove", help="remove a watchlist with the alerts it fired")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--db", help=db_help())
 
@@ -69,6 +69,8 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
     from ..alerts.watchlists import WatchlistError, Watchlists
     from .main import UsageError, _open_reader
 
+    if getattr(args, "action", None) is None:  # as `storyline feeds` says it
+        raise UsageError("watchlist needs an action: add, list or remove (see `storyline watchlist --help`)")
     with _open_reader(args.db) as reader:
         lists = Watchlists(reader.store.db)
         try:

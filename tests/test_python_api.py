@@ -87,6 +87,16 @@ def test_a_date_of_another_number_type_is_stored_as_seconds(tmp_path):
         assert reader.story(1).first_seen == float(numpy.float32(1.7e9))
 
 
+def test_an_outlet_written_with_spaces_is_that_outlet_and_a_blank_one_is_none():
+    """A source of "  " counted as an outlet of its own, and " AP " apart from "AP" (ingest strips them)."""
+    with Engine(config=SPARSE) as engine:
+        engine.add(Article(id="1", title="Flood closes Danube ports in Vienna", source="  ", published=0.0))
+        engine.add(Article(id="2", title="Danube flood closes Vienna ports again", source=" AP ", published=60.0))
+        engine.add(Article(id="3", title="Vienna ports shut by Danube flood", source="AP", published=120.0))
+        story = engine.story(1)
+    assert story.outlets == 2 and [o for o, _ in story.coverage] == ["AP", "unknown outlet"]
+
+
 def test_an_id_seen_before_is_a_duplicate_whatever_its_text():
     with Engine(config=SPARSE) as engine:
         first = engine.add(FLOOD)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import math
 import os
@@ -280,6 +281,10 @@ class Engine:
         refuses raises ``TypeError`` or ``ValueError`` naming the field, and changes nothing.
         """
         check_article(article)  # before anything changes: a bad row would fail its whole batch
+        if article.source is not None and (not article.source or article.source[0].isspace()
+                                           or article.source[-1].isspace()):
+            # " AP" and "AP" are one outlet, and "  " none (as ingest reads them): the coverage counts it
+            article = dataclasses.replace(article, source=article.source.strip() or None)
         published = article.published
         if published is not None and type(published) is not float:
             published = float(published)  # an int, or numpy's float32: SQLite would keep that one as bytes

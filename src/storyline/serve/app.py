@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
+from email.utils import formatdate
 from contextlib import asynccontextmanager
 from pathlib import Path
 from collections.abc import Callable
@@ -60,12 +62,6 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.loopback_only:
-            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            if not loopback_host(host):
-                await JSONResponse({"error": "this server answers only to a loopback Host"}, 421,
-                                   headers={"Connection": "close"})(scope, receive, send)
-                return
         started = False
         head = scope.get("method") == "HEAD"
         if head:
@@ -77,10 +73,19 @@ class Guard:
                 started = True
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [h for h in _HEADERS if h[0] not in names]
+                if b"date" not in names:  # the answer's own time: uvicorn's (off) lags up to a tick behind,
+                    # and a Last-Modified made this second must not be later than the Date (RFC 9110)
+                    message["headers"].append((b"date", formatdate(time.time(), usegmt=True).encode("ascii")))
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
+        if self.loopback_only:
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            if not loopback_host(host):
+                await JSONResponse({"error": "this server answers only to a loopback Host"}, 421,
+                                   headers={"Connection": "close"})(scope, receive, send_with_headers)
+                return
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:  # noqa: BLE001 - logged here, never shown to the client

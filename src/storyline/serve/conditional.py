@@ -78,12 +78,14 @@ def not_modified(if_none_match: str | None, if_modified_since: str | None, tag: 
 class Changes:
     """When each address's body was first sent (whole seconds), for ``Last-Modified``.
 
-    A new body is dated now, and always after the body it replaces, even within the same second: a
-    reader holding the old date must not match the new one.
+    A new body is dated now, never later: RFC 9110 forbids a ``Last-Modified`` after the answer's
+    ``Date`` (dating a second body of the same second one second ahead did that). A reader holding
+    the old date must still not match the new body, so such a body is compared as if one second
+    newer than its date: :meth:`since` gives the date to send and the one to compare with.
 
     >>> changes = Changes(size=2, clock=lambda: 100.5)
     >>> changes.since("/a", '"1"'), changes.since("/a", '"1"'), changes.since("/a", '"2"')
-    (100, 100, 101)
+    ((100, 100), (100, 100), (100, 101))
     >>> _ = changes.since("/b", '"1"'), changes.since("/c", '"1"'); "/a" in changes.seen
     False
     """
@@ -91,21 +93,24 @@ class Changes:
     def __init__(self, size: int = 2048, clock: Any = time.time) -> None:
         self.size = size
         self.clock = clock
-        self.seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        #: address -> (the body's tag, its date, whether another body was sent in that second before it)
+        self.seen: OrderedDict[str, tuple[str, int, bool]] = OrderedDict()
 
-    def since(self, address: str, tag: str) -> int:
-        """The ``Last-Modified`` of the body tagged ``tag`` at ``address``."""
+    def since(self, address: str, tag: str) -> tuple[int, int]:
+        """The ``Last-Modified`` of the body tagged ``tag`` at ``address``, and the date to compare an
+        ``If-Modified-Since`` with."""
         known = self.seen.get(address)
         if known is not None and known[0] == tag:
             self.seen.move_to_end(address)
-            return known[1]
+            return known[1], known[1] + known[2]
         now = int(self.clock())
-        stamp = max(now, known[1] + 1) if known is not None else now
-        self.seen[address] = (tag, stamp)
+        stamp = max(now, known[1]) if known is not None else now
+        newer = known is not None and stamp == known[1]
+        self.seen[address] = (tag, stamp, newer)
         self.seen.move_to_end(address)
         while len(self.seen) > self.size:
             self.seen.popitem(last=False)
-        return stamp
+        return stamp, stamp + newer
 
 
 class ConditionalGet:
@@ -151,8 +156,9 @@ class ConditionalGet:
         last_modified = None
         if scope["path"].startswith(self.dated):
             query = scope.get("query_string", b"").decode("latin-1")
-            last_modified = self.changes.since(scope["path"] + ("?" + query if query else ""), tag)
+            last_modified, compared = self.changes.since(scope["path"] + ("?" + query if query else ""), tag)
             headers.append((b"last-modified", http_date(last_modified).encode("ascii")))
+            last_modified = compared
         if not any(k.lower() == b"cache-control" for k, _ in headers):
             headers.append((b"cache-control", b"no-cache"))
         asked = {}

@@ -88,5 +88,5 @@ def run(settings: Settings, log_level: str = "warning", sock: socket.socket | No
     print(f"storyline: serving {shown(settings.db)} at http://{host}:{settings.port}/ "
           f"(API docs at /api/docs; Ctrl-C to stop)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
-                            server_header=False, lifespan="on")
+                            server_header=False, date_header=False, lifespan="on")  # Guard dates each answer
     uvicorn.Server(config).run(sockets=[sock])

@@ -281,6 +281,16 @@ def test_eval_skips_unlabelled_and_broken_lines(tmp_path, run_cli):
     assert f"{src}:7: " in proc.stderr and f"{src}:8: " in proc.stderr
 
 
+def test_eval_text_counts_in_words(tmp_path, run_cli):
+    quake = {"title": "Strong quake hits Qeshm island, homes damaged", "story": "quake"}
+    records = [{**quake, "id": "a"}, {**quake, "id": "b", "url": "https://example.org/b"},
+               {"id": "x", "title": "No label here"}]
+    src = write_jsonl(tmp_path / "two.jsonl", records)
+    proc = run_cli("eval", src)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 articles → 1 story (gold: 1, 1 line skipped)" in proc.stdout
+
+
 def test_eval_missing_file(tmp_path, run_cli):
     line = one_clear_error(run_cli("eval", tmp_path / "absent.jsonl"))
     assert "absent.jsonl" in line
@@ -349,6 +359,21 @@ def test_storyline_db_environment_variable(tmp_path, run_cli):
     # Without either, ./storyline.db in the working folder.
     assert run_cli("ingest", src).returncode == 0
     assert query(tmp_path / "storyline.db", "SELECT count(*) FROM articles") == [(5,)]
+
+
+def test_db_before_the_command(tmp_path, run_cli):
+    src = write_jsonl(tmp_path / "s.jsonl", STREAM[:5], labels=False)
+    target = tmp_path / "before.db"
+    assert run_cli("--db", target, "ingest", src).returncode == 0
+    assert query(target, "SELECT count(*) FROM articles") == [(5,)]
+    assert not (tmp_path / "storyline.db").exists()
+    stories = json.loads(run_cli("--db", target, "stories", "--json").stdout)
+    assert sum(s["articles"] for s in stories) == 5
+    assert run_cli("--db", target, "stories", "--db", target).returncode == 0  # said twice, alike
+    twice = run_cli("--db", target, "stories", "--db", tmp_path / "other.db")
+    assert twice.returncode == 2 and "two stores given" in twice.stderr
+    unused = run_cli("--db", target, "eval", src)
+    assert unused.returncode == 2 and "eval does not use --db" in unused.stderr
 
 
 def test_config_file_and_environment_change_the_clustering(tmp_path, run_cli):

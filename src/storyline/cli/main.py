@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with `storyline demo`, then `storyline ingest YOUR.jsonl` and `storyline stories`.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    # Also after the command; here too because `storyline --db news.db stories` is how many tools are used.
+    parser.add_argument("--db", dest="top_db", metavar="DB", help="the store, for the commands that use one "
+                        "(the same as giving --db after the command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add articles from JSONL, CSV, RSS/Atom files or - (stdin)",
@@ -268,7 +271,8 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
             if stop_on_term:
                 signal.signal(signal.SIGTERM, before_term)
     if counts["skipped"] > problems_shown and not quiet:
-        print(f"{PROG}: … and {counts['skipped'] - problems_shown} more skipped items", file=sys.stderr)
+        more = counts['skipped'] - problems_shown
+        print(f"{PROG}: … and {more:,} more skipped {'item' if more == 1 else 'items'}", file=sys.stderr)
     if len(warnings) > 50 and not quiet:
         print(f"{PROG}: … and {len(warnings) - 50} more warnings", file=sys.stderr)
     summary = {**counts, "warnings": len(warnings), "failed_inputs": failed,
@@ -278,14 +282,19 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     elif not quiet:
         from .render import plural
 
-        print(f"{PROG}: read {plural(counts['read'], 'article')}: {counts['new']:,} started stories, "
-              f"{counts['joined']:,} joined stories, {plural(counts['copy'], 'copy', 'copies')}, "
+        print(f"{PROG}: read {plural(counts['read'], 'article')}: {_placed(counts['new'], 'started')}, "
+              f"{_placed(counts['joined'], 'joined')}, {plural(counts['copy'], 'copy', 'copies')}, "
               f"{counts['duplicate']:,} already stored; {plural(counts['skipped'], 'bad item')} skipped"
               f"{', ' + plural(len(warnings), 'warning') if warnings else ''}. "
               f"Store: {plural(totals['articles'], 'article')} in {plural(totals['stories'], 'story', 'stories')}.",
               file=sys.stderr)
     whole_job_failed = len(failed) == len(args.files) or (counts["read"] == 0 and counts["skipped"] > 0)
     return 1 if whole_job_failed or failed else 0
+
+
+def _placed(n: int, how: str) -> str:
+    """``1 started a story``, ``3 joined stories``: what ``n`` articles did."""
+    return f"{n:,} {how} {'a story' if n == 1 else 'stories'}"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -499,8 +508,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{result['file']}: {result['articles']:,} articles → {result['stories']:,} stories "
-          f"(gold: {result['gold_stories']:,})")
+    from .render import plural
+
+    skipped = f", {plural(result['skipped'], 'line')} skipped" if result["skipped"] else ""
+    print(f"{result['file']}: {plural(result['articles'], 'article')} → "
+          f"{plural(result['stories'], 'story', 'stories')} (gold: {result['gold_stories']:,}{skipped})")
     print(f"  BCubed precision {result['bcubed_precision']:.3f}  recall {result['bcubed_recall']:.3f}  "
           f"F1 {result['bcubed_f1']:.3f}   ARI {result['ari']:.3f}")
     print(f"  {result['seconds']:.2f} s ({result['articles_per_second']:,.0f} articles/s)")
@@ -579,6 +591,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    if args.top_db is not None:
+        if not hasattr(args, "db") and args.command in ("eval", "migrate"):  # (others lack it before an action)
+            parser.error(f"{args.command} does not use --db" + (" (it takes --from and --to)"
+                                                                 if args.command == "migrate" else ""))
+        if getattr(args, "db", None) not in (None, args.top_db):
+            parser.error(f"two stores given: --db {args.top_db} and --db {args.db}")
+        args.db = args.top_db
     from ..store.sqlite import StoreError
     from ..text.embeddings import EmbeddingError
 

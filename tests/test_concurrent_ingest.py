@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from conftest import clean_env, query
@@ -59,3 +61,47 @@ def test_two_ingests_at_once_take_turns(tmp_path, run_cli):
     # single-pass clustering depends on order (repeated runs gave up to 1.12 times as many stories). An
     # engine that missed what the other stored would split every event in two: about twice as many.
     assert stories <= single * 1.25 + 2, (stories, single)
+
+
+HOLDER = """
+import sys, time
+from storyline import Article, Config, Engine
+engine = Engine(sys.argv[1], Config(embeddings="none"))
+engine.add(Article(id="held", title="Dunmere gallery opens a new wing", published=0.0))
+print("holding", flush=True)
+sys.stdin.readline()  # idle, holding the writer's turn, until told to close
+engine.close()
+"""
+
+
+def test_a_writer_kept_waiting_says_so_and_goes_on_when_the_holder_closes(tmp_path):
+    db = tmp_path / "held.db"
+    proc = None
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=clean_env(), cwd=tmp_path)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        src = tmp_path / "more.jsonl"
+        src.write_text(json.dumps({"id": "more", "title": "Harbour ferry strike ends"}) + "\n", encoding="utf-8")
+        proc = ingest(src, db, tmp_path)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 30
+        while not any("waiting for another process" in line for line in lines):  # said, not a silent hang
+            assert time.monotonic() < deadline and proc.poll() is None, lines
+            time.sleep(0.1)
+        waited = "".join(lines)
+        assert str(db) in waited and "Engine" in waited
+        assert proc.poll() is None  # still waiting: the holder has not let go
+        holder.communicate("close\n", timeout=60)
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
+        reader.join(10)
+    finally:
+        holder.kill()
+        if proc is not None:
+            proc.kill()
+    assert proc.returncode == 0, lines
+    assert json.loads(out.strip().splitlines()[-1])["new"] == 1
+    assert {r[0] for r in query(db, "SELECT id FROM articles")} == {"held", "more"}

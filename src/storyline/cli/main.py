@@ -292,6 +292,18 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     return 1 if whole_job_failed or failed else 0
 
 
+def _say_warnings() -> None:
+    """Let the library's warnings reach stderr as this program's lines (``storyline: ...``)."""
+    import logging
+
+    logger = logging.getLogger("storyline")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+
+
 def _placed(n: int, how: str) -> str:
     """``1 started a story``, ``3 joined stories``: what ``n`` articles did."""
     return f"{n:,} {how} {'a story' if n == 1 else 'stories'}"
@@ -591,6 +603,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    if args.command != "serve":  # (the server sets up its own log lines)
+        _say_warnings()
     if args.top_db is not None:
         if not hasattr(args, "db") and args.command in ("eval", "migrate"):  # (others lack it before an action)
             parser.error(f"{args.command} does not use --db" + (" (it takes --from and --to)"

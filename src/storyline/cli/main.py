@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ import stat
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TextIO
 
 from .backfill import add_parsers as add_backfill_parsers, cmd_backfill
 from .brief import add_parsers as add_brief_parsers, cmd_brief
@@ -292,13 +294,23 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
     return 1 if whole_job_failed or failed else 0
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is written (``main()`` may run again with it swapped)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def _say_warnings() -> None:
     """Let the library's warnings reach stderr as this program's lines (``storyline: ...``)."""
-    import logging
-
     logger = logging.getLogger("storyline")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
         handler.setLevel(logging.WARNING)
         logger.addHandler(handler)

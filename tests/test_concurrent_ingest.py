@@ -4,6 +4,7 @@ nothing is stored twice, and events reported in both inputs are not split by who
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -63,26 +64,46 @@ def test_two_ingests_at_once_take_turns(tmp_path, run_cli):
     assert stories <= single * 1.25 + 2, (stories, single)
 
 
+
 HOLDER = """
-import sys, time
+import sys
 from storyline import Article, Config, Engine
 engine = Engine(sys.argv[1], Config(embeddings="none"))
-engine.add(Article(id="held", title="Dunmere gallery opens a new wing", published=0.0))
-print("holding", flush=True)
-sys.stdin.readline()  # idle, holding the writer's turn, until told to close
+for line in sys.stdin:  # between lines it sits idle, as a notebook does between cells
+    if line.startswith("add "):
+        name = line.split()[1]
+        engine.add(Article(id=name, title=f"Dunmere gallery opens a new wing: {name}", published=0.0))
+        print("added", flush=True)
 engine.close()
 """
 
 
-def test_a_writer_kept_waiting_says_so_and_goes_on_when_the_holder_closes(tmp_path):
+def test_an_idle_engine_lets_another_writer_go_on(tmp_path):
     db = tmp_path / "held.db"
-    proc = None
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env=clean_env(), cwd=tmp_path)
+    proc = None
     try:
-        assert holder.stdout.readline().strip() == "holding"
+        holder.stdin.write("add held\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "added"  # placed, not written: it holds the turn
         src = tmp_path / "more.jsonl"
         src.write_text(json.dumps({"id": "more", "title": "Harbour ferry strike ends"}) + "\n", encoding="utf-8")
+        # The holder sits idle: after a second it writes what it placed and lets the ingest go on
+        # (it used to keep the turn until closed, and the ingest waited up to ten minutes).
+        start = time.monotonic()
+        out, err = ingest(src, db, tmp_path).communicate(timeout=60)
+        assert time.monotonic() - start < 30 and holder.poll() is None
+        assert json.loads(out.strip().splitlines()[-1])["new"] == 1, err
+        assert {r[0] for r in query(db, "SELECT id FROM articles")} == {"held", "more"}
+
+        # A holder that cannot let go (stopped here; busy, in life): the waiting writer says so.
+        holder.stdin.write("add held-again\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "added"
+        holder.send_signal(signal.SIGSTOP)
+        src.write_text(json.dumps({"id": "more2", "title": "Harbour ferry strike resumes"}) + "\n",
+                       encoding="utf-8")
         proc = ingest(src, db, tmp_path)
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
@@ -93,15 +114,15 @@ def test_a_writer_kept_waiting_says_so_and_goes_on_when_the_holder_closes(tmp_pa
             time.sleep(0.1)
         waited = "".join(lines)
         assert str(db) in waited and "Engine" in waited
-        assert proc.poll() is None  # still waiting: the holder has not let go
-        holder.communicate("close\n", timeout=60)
+        holder.send_signal(signal.SIGCONT)
         out = proc.stdout.read()
         proc.wait(timeout=60)
         reader.join(10)
+        assert proc.returncode == 0, lines
+        holder.communicate("", timeout=60)
     finally:
         holder.kill()
         if proc is not None:
             proc.kill()
-    assert proc.returncode == 0, lines
-    assert json.loads(out.strip().splitlines()[-1])["new"] == 1
-    assert {r[0] for r in query(db, "SELECT id FROM articles")} == {"held", "more"}
+    assert holder.returncode == 0
+    assert {r[0] for r in query(db, "SELECT id FROM articles")} == {"held", "more", "held-again", "more2"}

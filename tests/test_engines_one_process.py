@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from conftest import STREAM, clean_env
@@ -92,7 +93,33 @@ def test_engines_on_two_threads_take_turns(store_target):
     assert [r[0] for r in rows] == list(range(1, 301))
 
 
-def test_closing_one_engine_keeps_the_writer_lock_another_holds(tmp_path):
+def test_an_idle_engine_lets_an_engine_on_another_thread_write(store_target):
+    # A notebook's engine, idle between cells, kept the turn; a writer thread waited ten minutes.
+    db = store_target
+    stream = articles()
+    idle = Engine(db, SPARSE)
+    idle.add(stream[0])  # placed, not written: it holds the writer's turn
+    done: list[float] = []
+
+    def write() -> None:
+        start = time.monotonic()
+        with Engine(db, SPARSE) as other:
+            other.add(stream[1])
+        done.append(time.monotonic() - start)
+
+    worker = threading.Thread(target=write)
+    worker.start()
+    worker.join(60)
+    assert done and done[0] < 30
+    assert sorted(r[1] for r in stored(db)) == sorted(a.id for a in stream[:2])
+    idle.add(stream[2])  # and the idle engine goes on, having read what the other wrote
+    idle.close()
+    rows = stored(db)
+    assert [r[0] for r in rows] == [1, 2, 3] and rows[2][1] == stream[2].id
+
+
+def test_closing_one_engine_keeps_the_writer_lock_another_holds(tmp_path, monkeypatch):
+    monkeypatch.setattr("storyline.engine.IDLE_AFTER", 600.0)  # the holder must not let go for being idle
     db = tmp_path / "news.db"
     stream = articles()
     other, holder = Engine(db, SPARSE), Engine(db, SPARSE)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import json
+import logging
 import math
 import os
 import re
 import sys
+import threading
+import time
 import weakref
 import zlib
 from collections import Counter
@@ -46,6 +50,11 @@ _STATE_KEY = "vectorizer"
 #: Articles between two snapshots of the document frequencies, at most.
 _SNAPSHOT_MAX = 50_000
 _NEXT_KEY = "next_story"
+#: Seconds without a call after which an engine holding the writer's turn writes and lets go, if
+#: another writer waits (as ``ingest`` does when its input pauses for a second).
+IDLE_AFTER = 1.0
+
+log = logging.getLogger("storyline")
 
 
 @dataclass
@@ -60,6 +69,20 @@ class _Known:
     id_of_seq: dict[int, str] = field(default_factory=dict)
 
 
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    """One call at a time on an engine: its own thread may write for it when it is idle."""
+
+    @functools.wraps(method)
+    def call(self: "Engine", *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._used = time.monotonic()
+
+    return call
+
+
 class Engine:
     """Keeps a set of stories up to date as articles arrive, and answers for them.
 
@@ -71,6 +94,9 @@ class Engine:
     wrote before it places an article, and they take turns to write (an engine on the same thread as
     the one holding the turn of an SQLite file has that one write what it has first). One engine shared
     by threads under a lock, as ``storyline serve`` does, is still the fastest way within a process.
+    An engine holding the writer's turn that has not been called for :data:`IDLE_AFTER` seconds writes
+    what it placed and lets go once another writer waits (from a thread of its own; calls on one
+    engine are taken one at a time).
     ``close()`` closes the store, also one passed in; an engine still open when the interpreter exits
     is closed then (what it placed is written). ``on_flush`` is called with the number of articles
     written so far.
@@ -128,6 +154,9 @@ class Engine:
         self.written = 0
         self._writing = False  # holding the store's writer lock (taken by add, released by flush)
         self._closed = False
+        self._lock = threading.RLock()
+        self._used = time.monotonic()
+        self._idle_watch: threading.Thread | None = None
         self._restore()
         _UNCLOSED[id(self)] = (os.getpid(), weakref.ref(self))
 
@@ -139,6 +168,7 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_serialised
     def close(self) -> None:
         """Write what is pending (with a snapshot of the document frequencies) and release the store.
 
@@ -165,6 +195,10 @@ class Engine:
         self._check_open()  # add() always comes here first after close(), which released the lock
         last = self.store.begin_write()
         self._writing = True
+        if self._idle_watch is None and hasattr(self.store, "contended"):
+            self._idle_watch = threading.Thread(target=_let_go_when_idle, args=(weakref.ref(self),),
+                                                name="storyline-idle-writer", daemon=True)
+            self._idle_watch.start()
         if last <= self._seq:
             return
         rows = list(self.store.replay(after=self._seq))
@@ -215,6 +249,7 @@ class Engine:
         self.written = self._seq
         self._snapshot_seq = min(covered, self._seq) if rows is None else self._snapshot_seq
 
+    @_serialised
     def flush(self, snapshot: bool = False) -> None:
         """Write pending articles, merges and engine state in one transaction.
 
@@ -269,6 +304,7 @@ class Engine:
     def _story_of(self, article_id: str) -> int:
         return self.clusterer.find(self._known.story_of_seq[self._known.seq_of_id[article_id]])
 
+    @_serialised
     def add(self, article: Article, meaning: Any = None) -> Assignment:
         """Place one article: a duplicate, a copy of an earlier one, or a member of the best story.
 
@@ -343,6 +379,7 @@ class Engine:
             self.flush()
         return assignment
 
+    @_serialised
     def add_many(self, articles: Iterable[Article], batch: int = 64) -> list[Assignment]:
         """Place many articles in order (embedding them in batches); returns their assignments.
 
@@ -372,6 +409,7 @@ class Engine:
             raise refused[0]
         return out
 
+    @_serialised
     def embed_ahead(self, articles: Sequence[Article]) -> None:
         """Embed articles that are about to be added one by one, in batches (several times faster);
         :meth:`add` then finds their vectors ready. Does nothing without embeddings."""
@@ -387,6 +425,7 @@ class Engine:
         return list(self.embedder.encode([embedding_text(strip_outlet(a.title, a.source), a.text)
                                           for a in articles]))
 
+    @_serialised
     def story_of(self, article_id: str) -> int | None:
         """The live story an article belongs to now, or ``None`` if it is unknown.
 
@@ -400,6 +439,7 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------------
 
+    @_serialised
     def stories(self, *, since: float | None = None, limit: int = 20, sort: str = "activity") -> list[Story]:
         """Stories described for a reader: most recently active first, or (``sort="coverage"``) the
         most widely covered first. (:class:`~storyline.stories.reader.StoryReader` reads them without
@@ -409,6 +449,7 @@ class Engine:
         self.flush()
         return read_stories(self.store, self.vectorizer, since, limit, sort)
 
+    @_serialised
     def story(self, story_id: int) -> Story | None:
         """One story, described for a reader (a merged id gives the story that absorbed it)."""
         from .stories.reader import read_story
@@ -416,6 +457,7 @@ class Engine:
         self.flush()
         return read_story(self.store, self.vectorizer, story_id)
 
+    @_serialised
     def why(self, article_id: str) -> dict[str, Any] | None:
         """Why an article is in its story, with the scores that decided it (what ``storyline why
         --json`` prints: see :func:`storyline.stories.reader.read_why`), or ``None`` if it is unknown.
@@ -432,6 +474,7 @@ class Engine:
         self.flush()
         return read_why(self.store, self.vectorizer, article_id)
 
+    @_serialised
     def storylines(self, *, limit: int = 20, since: float | None = None, sort: str = "activity") -> list["Storyline"]:
         """Related stories tied into storylines (see :mod:`storyline.stories.storylines`), most
         recently active first (``sort="coverage"``: most articles first), only those active since
@@ -440,6 +483,29 @@ class Engine:
 
         self.flush()
         return read_storylines(self.store, self.vectorizer, self.config, limit, since, sort)
+
+
+def _let_go_when_idle(ref: "weakref.ref[Engine]") -> None:
+    """While an engine holds the writer's turn, idle (a notebook between cells), and another writer
+    waits: write what it placed and let go. Otherwise an ``ingest`` would wait up to ten minutes for a
+    program that has stopped adding. Ends when the engine is closed or collected."""
+    while True:
+        time.sleep(IDLE_AFTER / 2)
+        engine = ref()
+        if engine is None or engine._closed:
+            return
+        if not engine._writing or time.monotonic() - engine._used < IDLE_AFTER:
+            del engine
+            continue
+        if engine._lock.acquire(blocking=False):  # else a call is under way: not idle after all
+            try:
+                if engine._writing and not engine._closed and engine.store.contended():
+                    engine.flush()
+            except Exception as exc:  # noqa: BLE001 - no caller here: the next call writes, or says why
+                log.warning("could not write while idle (the next call will try again): %s", exc)
+            finally:
+                engine._lock.release()
+        del engine
 
 
 #: Engines not closed yet, with the process that opened them: closed at exit (see _close_at_exit).

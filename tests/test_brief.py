@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from brief_fixtures import LATER, STREAM, write
+from brief_fixtures import LATER, OUTLETS, STREAM, bridge, write
 
 
 def _brief(run_cli, db, *args: str) -> dict:
@@ -115,3 +115,31 @@ def test_brief_out_never_overwrites_a_store_and_dash_is_stdout(run_cli, tmp_path
     assert proc.returncode == 1 and "an SQLite database" in proc.stderr
     proc = run_cli("brief", "--db", db, "--out", "-")
     assert proc.returncode == 0 and proc.stdout.startswith("# Brief") and not (tmp_path / "-").exists()
+
+
+def test_a_look_at_another_period_leaves_the_since_last_mark_alone(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    _brief(run_cli, db, "--since-last")
+    _ingest(run_cli, tmp_path, LATER, "later.jsonl")
+    assert _brief(run_cli, db, "--since", "2h")["stories"]  # a look at the last hours...
+    later = _brief(run_cli, db, "--since-last")  # ...does not take them out of the next issue
+    assert later["articles"] == 2 and len(later["stories"]) == 1
+
+
+def test_since_last_counts_what_arrived_late_and_never_counts_an_article_twice(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    _brief(run_cli, db, "--since-last")
+    # Both arrive after the brief: one dated at its very second (the newest article's time), one
+    # dated a day before it (a feed that publishes late).
+    newest = max(r["published"] for r in STREAM)
+    late = [bridge(30, 0, OUTLETS[7]), bridge(31, 0, OUTLETS[6])]
+    late[0]["published"], late[1]["published"] = newest, newest - 24 * 3600
+    _ingest(run_cli, tmp_path, late, "late.jsonl")
+    brief = _brief(run_cli, db, "--since-last")
+    assert brief["articles"] == 2 and len(brief["stories"]) == 1
+    story = brief["stories"][0]
+    assert story["new_articles"] == 2
+    # The story's weight counts the two that arrived, not what the last brief reported already.
+    assert story["importance"]["articles"] == 2 and story["importance"]["outlets"] == 2
+    assert story["why"].startswith("developing: 2 articles from 2 outlets")
+    assert brief["start"] <= newest - 24 * 3600  # the period shown reaches back to the late one

@@ -15,12 +15,13 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
                        description="A brief of the stories of a period, ranked by importance (coverage, growth, "
                                    "outlet diversity), with an executive summary, bursts of coverage explained, "
                                    "and what is new in each story. --since counts back from the newest article; "
-                                   "--since-last starts where the last brief stopped (every brief without --topic "
-                                   "is remembered in the store).")
+                                   "--since-last starts where the last --since-last brief stopped, and moves that mark "
+                                   "(other briefs, and those of a --topic, leave it alone).")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--since", type=duration, metavar="AGE", help="the period: stories active within AGE "
                                                                     "(default 24h)")
-    when.add_argument("--since-last", action="store_true", help="what arrived since the last brief")
+    when.add_argument("--since-last", action="store_true",
+                      help="what arrived since the last --since-last brief (a newsletter's next issue)")
     p.add_argument("--topic", metavar="QUERY", help="only stories a full-text query finds (e.g. 'port strike')")
     p.add_argument("--format", choices=("md", "html", "json"), default="md", help="Markdown (default), HTML or JSON")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
@@ -29,7 +30,7 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    """Make the brief, write it, then move the ``--since-last`` mark (the web's ``/brief`` never does)."""
+    """Make the brief, write it, then, for ``--since-last``, move its mark (the web's ``/brief`` never does)."""
     from ..stories.brief import BriefError, build_brief, save_mark
     from ..stories.render_brief import render
     from ..stories.vocabulary import stored_vectorizer
@@ -37,6 +38,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from ..store.open import sqlite_path
     from ..store.sqlite import default_path
     from .output import emit
+    from .render import plural
 
     # The store and the saved vocabulary are all a brief reads: no engine, so no replay of the store.
     store = _open_store(args.db)
@@ -48,8 +50,11 @@ def cmd_brief(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         text = render(brief, args.format)
         if emit(text, args.out, [sqlite_path(args.db or default_path())]):
-            print(f"storyline: brief of {len(brief.stories)} stories written to {args.out}", file=sys.stderr)
-        if not args.topic:  # a brief of one topic leaves the rest unbriefed: the mark stays
+            print(f"storyline: brief of {plural(len(brief.stories), 'story', 'stories')} written to {args.out}",
+                  file=sys.stderr)
+        # Only the series of --since-last briefs moves its mark: a look at the last two hours must not
+        # take the day's news out of the next newsletter. A topic's brief leaves the rest unbriefed.
+        if args.since_last and not args.topic:
             save_mark(store)
     finally:
         store.close()

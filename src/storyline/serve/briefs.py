@@ -1,7 +1,7 @@
 """``/brief`` and ``/api/brief``: the same brief as ``storyline brief``, made over the server's readers.
 
 The web brief is a read-only view: it never moves the mark that ``storyline brief --since-last`` starts
-from (``since=last`` shows what arrived after the last CLI brief, and leaves the mark where it is).
+from (``since=last`` shows what arrived after the last CLI ``--since-last`` brief, and leaves the mark where it is).
 A made brief is kept until an article arrives or the mark moves, so reloading or printing it is free.
 """
 

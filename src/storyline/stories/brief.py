@@ -194,6 +194,10 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
     stream = [r[0] for r in db.execute("SELECT published FROM articles WHERE published >= ? "
                                        "ORDER BY published", (start - 13 * 3600,))]
 
+    if cut_seq is not None:  # what arrived late, dated before the mark, is of this period too
+        late, = db.execute("SELECT min(published) FROM articles WHERE seq > ?", (cut_seq,)).fetchone()
+        if late is not None:
+            start = min(start, float(late))
     fresh_from = max(start, end - FRESH)
 
     def in_period(row) -> bool:
@@ -223,7 +227,7 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
         period_outlets.update(r.source or "unknown outlet" for r in period)
         dated = [r for r in rows if r.published is not None]
         weight = importance([float(r.published or 0.0) for r in dated], [r.source for r in dated], stream,
-                            start, end)
+                            start, end, [in_period(r) for r in dated])
         story = describe(srow, rows, vectorizer)
         old_sources = {r.source or "unknown outlet" for r in old}
         new_outlets = sorted({r.source or "unknown outlet" for r in fresh} - old_sources) if old else []

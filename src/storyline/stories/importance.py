@@ -12,6 +12,8 @@ before it (the story's own baseline), and against the rest of the stream over th
 (3.0, 2, 6)
 >>> explain_burst(b)
 'coverage tripled in 6 h (2 → 6 articles, while other news held steady)'
+>>> explain_burst(find_burst(story, story, start=0.0, end=12 * h))
+'coverage tripled in 6 h (2 → 6 articles, while there was no other news)'
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class Burst:
     """Coverage in the ``hours`` up to ``at`` (``after`` articles) against the ``hours`` before (``before``).
 
     ``factor`` is the story's growth (``after / max(before, 1)``); ``stream_factor`` the same ratio for
-    the rest of the stream, the baseline it is judged against.
+    the rest of the stream, the baseline it is judged against, whose articles in the two windows are
+    ``stream_before`` and ``stream_after``.
     """
 
     at: float
@@ -42,6 +45,8 @@ class Burst:
     after: int
     factor: float
     stream_factor: float
+    stream_before: int = 0
+    stream_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,8 @@ def find_burst(story_times: Sequence[float], stream_times: Sequence[float], star
             s_factor = s_after / max(s_before, 1)
             if factor >= MIN_BURST_FACTOR and factor > 1.5 * s_factor:
                 if best is None or (factor, after) > (best.factor, best.after):
-                    best = Burst(min(t, end), hours, before, after, round(factor, 2), round(s_factor, 2))
+                    best = Burst(min(t, end), hours, before, after, round(factor, 2), round(s_factor, 2),
+                                 s_before, s_after)
         t += HOUR
     return best
 
@@ -100,14 +106,20 @@ def explain_burst(burst: Burst) -> str:
     verb = words.get(round(f)) if abs(f - round(f)) < 0.25 else None
     verb = verb or f"grew {f:.1f}×"
     s = burst.stream_factor
-    other = ("other news held steady" if 0.9 <= s <= 1.1 else
+    # A ratio over nothing says nothing: with no other news before, say what there was.
+    other = ("there was no other news" if burst.stream_before == burst.stream_after == 0 else
+             f"other news went from none to {burst.stream_after}" if burst.stream_before == 0 else
+             "other news held steady" if 0.9 <= s <= 1.1 else
              f"other news grew {s:.1f}×" if s > 1.1 else f"other news slowed to {s:.1f}×")
     return f"coverage {verb} in {burst.hours} h ({burst.before} → {burst.after} articles, while {other})"
 
 
 def importance(times: Sequence[float], sources: Sequence[str | None], stream_times: Sequence[float],
-               start: float, end: float) -> Importance:
+               start: float, end: float, counted: Sequence[bool] | None = None) -> Importance:
     """Score a story's coverage in ``[start, end]``; ``times`` and ``sources`` are its articles'.
+
+    ``counted`` says which articles are the period's when that is not their time but their arrival
+    (a brief since the last one counts what arrived after it, late-dated news included).
 
     ``score = ln(1 + articles) + 1.5 ln(1 + outlets) + 0.5 ln(growth) + 0.5 ln(burst factor)``, where
     growth compares the period's second half with its first. Outlet diversity weighs most: ten
@@ -116,7 +128,9 @@ def importance(times: Sequence[float], sources: Sequence[str | None], stream_tim
     >>> importance([0.0, 10.0], ["A", "B"], [0.0, 10.0], 0.0, 20.0).outlets
     2
     """
-    pairs = sorted((t, s) for t, s in zip(times, sources) if t is not None and start <= t <= end)
+    if counted is None:
+        counted = [t is not None and start <= t <= end for t in times]
+    pairs = sorted((t, s) for t, s, c in zip(times, sources, counted) if t is not None and c)
     n = len(pairs)
     outlets = len({s or "" for _, s in pairs})
     mid = (start + end) / 2

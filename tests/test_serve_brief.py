@@ -79,7 +79,7 @@ def test_web_brief_since_last_never_moves_the_cli_mark(run_cli, served):
     first = server.get("/api/brief", params={"since": "last"}).json()
     assert first["note"] == "no earlier brief: showing the last 24 h" and first["previous"] is None
     assert _mark(db) == []  # reading a brief in the web leaves no mark
-    _cli_json(run_cli, db, "--since", "48h")  # the CLI's brief marks the store
+    _cli_json(run_cli, db, "--since-last")  # the CLI's --since-last brief marks the store
     mark = _mark(db)
     assert len(mark) == 1
     reply = server.post("/api/articles", json=LATER)

@@ -84,7 +84,7 @@ def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, re
     assert due == [(1, 1), (1, 1)]  # rescheduled, with back-off
 
     proc = run_cli("alerts", "--deliver", "--wait", "10", "--db", db, env=env)
-    assert proc.returncode == 0 and "2 deliveries made, 0 failed, 0 pending" in proc.stderr
+    assert proc.returncode == 0 and "storyline: 2 deliveries made\n" in proc.stderr
     got = receiver.delivered()
     assert sorted((b["watchlist"], b["condition"]) for b in got) == [("bridge", "burst"), ("festival", "match")]
     bridge = next(b for b in got if b["watchlist"] == "bridge")
@@ -222,3 +222,109 @@ def test_alerts_wait_must_be_a_finite_number_of_seconds(run_cli, tmp_path, wait)
     proc = run_cli("alerts", "--deliver", "--wait", wait, "--db", tmp_path / "none.db")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("storyline alerts: error: argument --wait: must be 0 or more")
+
+
+def test_a_delivery_given_up_is_said_so_and_can_be_tried_again(run_cli, tmp_path):
+    receiver = Receiver(fail=8)  # answers 500 to every attempt, then, "fixed", 200
+    env = {"STORYLINE_ALERT_RETRY": "0"}
+    try:
+        db = tmp_path / "g.db"
+        assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+        assert run_cli("watchlist", "add", "lights", "--query", "lanterns", "--webhook", receiver.url,
+                       "--db", db).returncode == 0
+        assert run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db, env=env).returncode == 0
+        proc = run_cli("alerts", "--deliver", "--wait", "30", "--db", db, env=env)
+        assert len(receiver.received) == 8
+        assert proc.returncode == 1, proc.stderr  # every delivery it tried failed
+        assert "given up after 8 attempts" in proc.stderr and "storyline alerts --retry" in proc.stderr
+        (alert,) = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
+        assert (alert["pending_deliveries"], alert["given_up_deliveries"]) == (0, 1)  # not "pending" for ever
+        listed = run_cli("alerts", "--db", db).stdout
+        assert "1 delivery given up (HTTP 500" in listed and "pending" not in listed
+
+        proc = run_cli("alerts", "--retry", "--db", db, env=env)
+        assert proc.returncode == 0 and "1 delivery given up before is due again" in proc.stderr, proc.stderr
+        assert "1 delivery made" in proc.stderr
+        assert [b["watchlist"] for b in receiver.delivered()] == ["lights"]
+        (alert,) = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
+        assert (alert["pending_deliveries"], alert["given_up_deliveries"]) == (0, 0)
+    finally:
+        receiver.close()
+    wait = run_cli("alerts", "--wait", "5", "--db", db)
+    assert wait.returncode == 1 and "--wait is for --deliver" in wait.stderr
+
+
+def test_a_watchlist_may_be_called_baseline_and_may_come_before_the_news(run_cli, tmp_path):
+    db = tmp_path / "new.db"  # no store yet: adding a watchlist makes it
+    proc = run_cli("watchlist", "add", "Baseline", "--query", "lanterns", "--db", db)
+    assert proc.returncode == 0 and "0 stories match now" in proc.stdout, proc.stderr
+    proc = run_cli("ingest", write(tmp_path / "all.jsonl", STREAM), "--db", db)
+    assert proc.returncode == 0 and "alert [Baseline] match:" in proc.stderr, proc.stderr
+    # Its alerts are its own: the silent rows of stories that matched at the start are told apart
+    # by their exact payload, not by the word "baseline" anywhere in it.
+    (alert,) = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
+    assert alert["watchlist"] == "Baseline" and "Corvane" in alert["headline"]
+    listed = json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout)
+    assert [(w["name"], w["alerts"]) for w in listed] == [("Baseline", 1)]
+
+
+def test_a_query_sqlite_cannot_read_is_refused_and_plain_words_are_not(run_cli, tmp_path):
+    db = tmp_path / "q.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    proc = run_cli("watchlist", "add", "half", "--query", "bridge AND", "--db", db)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "not a full-text query SQLite can read" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert json.loads(run_cli("watchlist", "list", "--json", "--db", db).stdout) == []
+    proc = run_cli("watchlist", "add", "punctuated", "--query", "U.S. bridge", "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("watchlist", "add", "nohost", "--query", "bridge", "--webhook", "http://", "--db", db)
+    assert proc.returncode == 1 and "with a host" in proc.stderr
+    search = run_cli("search", '"Tarvik bridge', "--db", db)
+    assert search.returncode == 0 and "searching for its words as written" in search.stderr
+    assert "Tarvik" in search.stdout  # and it still finds them
+
+
+def test_a_command_that_hangs_is_stopped_with_all_it_started(tmp_path, monkeypatch):
+    import os
+
+    from storyline.alerts import delivery
+
+    monkeypatch.setattr(delivery, "COMMAND_TIMEOUT", 1.0)
+    pid_file = tmp_path / "child.pid"
+    start = time.monotonic()
+    with pytest.raises(delivery.DeliveryError, match="timed out after 1 s") as caught:
+        delivery.send(f"command:sleep 60 & echo $! > '{pid_file}'; wait", {"alert": 1}, print)
+    assert caught.value.unreachable  # its other alerts wait for the next run, not a timeout each
+    assert time.monotonic() - start < 10
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the command's child {child} outlived it")
+
+
+def test_slow_targets_get_a_pass_of_ten_seconds_at_most(tmp_path, monkeypatch):
+    from storyline.alerts import delivery
+    from storyline.store.sqlite import SQLiteStore
+
+    monkeypatch.setattr(delivery, "COMMAND_TIMEOUT", 1.0)
+    store = SQLiteStore(str(tmp_path / "p.db"))
+    db = store.db
+    db.execute("INSERT INTO alerts (watchlist, story, condition, fired_at, payload) VALUES (1, 1, 'match', 0, '{}')")
+    for n in range(4):  # four different commands (each would time out), due now
+        db.execute("INSERT INTO alert_deliveries (alert, target, attempts, next_try) VALUES (1, ?, 0, 0)",
+                   (f"command:sleep 5; echo {n}",))
+    lines: list[str] = []
+    start = time.monotonic()
+    report = delivery.deliver_due(db, log=lines.append, budget=1.5)
+    assert time.monotonic() - start < 3.5  # two commands tried, not four
+    assert report.failed == 2 and report.pending == 4
+    assert any("2 more wait for the next run" in line for line in lines), lines
+    tried = [a for (a,) in db.execute("SELECT attempts FROM alert_deliveries ORDER BY id")]
+    assert tried == [1, 1, 0, 0]  # the two left over lost no attempt
+    store.close()

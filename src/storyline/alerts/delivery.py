@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,11 @@ from dataclasses import dataclass
 
 MAX_ATTEMPTS = 8
 TIMEOUT = 5.0
+#: Seconds a watchlist's command may run before it is stopped (with whatever it started).
+COMMAND_TIMEOUT = 10.0
+#: Seconds the deliveries after an ``ingest`` or a ``watch`` round may take in all; what is left waits
+#: for the next run, uncounted, so slow targets never hold up the news for long.
+PASS_BUDGET = 10.0
 #: Seconds spent reading a webhook's answer after its status (which is what says it was received).
 BODY_SECONDS = 1.0
 #: Seconds a delivery being sent stays claimed by its sender (longer than any attempt can take).
@@ -41,6 +47,8 @@ class DeliveryReport:
     delivered: int
     failed: int
     pending: int
+    #: Deliveries that failed :data:`MAX_ATTEMPTS` times and are no longer tried (``requeue`` revives them).
+    given_up: int = 0
 
 
 def retry_base() -> float:
@@ -86,15 +94,31 @@ def send(target: str, payload: dict, log: Callable[[str], None]) -> None:
         return
     if target.startswith("command:"):
         command = target[len("command:"):]
-        try:
-            done = subprocess.run(command, shell=True, input=body, capture_output=True, timeout=30)
-        except subprocess.TimeoutExpired:
-            raise DeliveryError(f"command timed out after 30 s: {command}") from None
-        if done.returncode != 0:
-            err = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise DeliveryError(f"command exited {done.returncode}: {err[-1] if err else command}")
+        returncode, stderr = _run(command, body)
+        if returncode != 0:
+            err = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise DeliveryError(f"command exited {returncode}: {err[-1] if err else command}")
         return
     raise DeliveryError(f"unknown alert target {target!r}")
+
+
+def _run(command: str, body: bytes) -> tuple[int, bytes]:
+    """Run a shell command with ``body`` on its stdin; its exit status and stderr. One that outlives
+    :data:`COMMAND_TIMEOUT` is stopped with all it started (its own process group): a ``sleep`` left
+    behind would hold the pipes, and the next alert, for ever."""
+    proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(body, timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.communicate()
+        raise DeliveryError(f"command timed out after {COMMAND_TIMEOUT:.0f} s: {command}",
+                            unreachable=True) from None
+    return proc.returncode, stderr
 
 
 def _drain(response, deadline: float, limit: int = 65536) -> None:
@@ -112,10 +136,14 @@ def _drain(response, deadline: float, limit: int = 65536) -> None:
         return
 
 
-def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None = None) -> DeliveryReport:
-    """One pass: try every due delivery once; failures are rescheduled with back-off."""
+def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None = None,
+                budget: float | None = None) -> DeliveryReport:
+    """One pass: try every due delivery once; failures are rescheduled with back-off. With ``budget``
+    (seconds), the pass stops trying once it has spent that long; the rest stay due."""
     log = log or (lambda line: print(f"storyline: {line}", file=sys.stderr))
     now = time.time() if now is None else now
+    stop_at = None if budget is None else time.monotonic() + budget
+    left_over = 0
     base = retry_base()
     due = db.execute(
         "SELECT d.id, d.target, d.attempts, a.payload, d.next_try FROM alert_deliveries d JOIN alerts a "
@@ -125,6 +153,9 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
     down: dict[str, tuple[float, str]] = {}  # targets that failed in this pass: when to try again, and why
     put_off: dict[str, int] = {}
     for delivery_id, target, attempts, payload, next_try in due:
+        if stop_at is not None and time.monotonic() > stop_at:
+            left_over += 1
+            continue
         if target in down:
             # A webhook that gave no answer (refused, timed out) will give none for the next alert either:
             # the others wait for its next try (no attempt counted), so a dead server costs one timeout
@@ -161,9 +192,20 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
         if count:
             log(f"alert delivery to {target}: {count} more {'alert waits' if count == 1 else 'alerts wait'} "
                 "for its next try")
-    pending, = db.execute("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ?",
-                          (MAX_ATTEMPTS,)).fetchone()
-    return DeliveryReport(delivered, failed, int(pending))
+    if left_over:
+        log(f"alert deliveries: {left_over} more {'waits' if left_over == 1 else 'wait'} for the next run "
+            f"(this one spent its {budget:.0f} s on slow targets)")
+    pending, given_up = db.execute(
+        "SELECT coalesce(sum(attempts < ?), 0), coalesce(sum(attempts >= ?), 0) FROM alert_deliveries "
+        "WHERE delivered_at IS NULL", (MAX_ATTEMPTS, MAX_ATTEMPTS)).fetchone()
+    return DeliveryReport(delivered, failed, int(pending), int(given_up))
+
+
+def requeue(db) -> int:
+    """Try again the deliveries that were given up (the webhook is fixed): due now, with their
+    attempts counted afresh. Returns how many."""
+    return db.execute("UPDATE alert_deliveries SET attempts = 0, next_try = ? WHERE delivered_at IS NULL "
+                      "AND attempts >= ?", (time.time(), MAX_ATTEMPTS)).rowcount
 
 
 def next_due(db) -> float | None:
@@ -182,9 +224,7 @@ def drain(db, wait: float, log: Callable[[str], None] | None = None) -> Delivery
         delivered += report.delivered
         failed += report.failed
         due = next_due(db)
-        if not report.pending or due is None:
-            return DeliveryReport(delivered, failed, report.pending)
+        if not report.pending or due is None or time.monotonic() + max(0.0, due - time.time()) > deadline:
+            return DeliveryReport(delivered, failed, report.pending, report.given_up)
         pause = max(0.0, due - time.time())
-        if time.monotonic() + pause > deadline:
-            return DeliveryReport(delivered, failed, report.pending)
         time.sleep(pause)

@@ -21,11 +21,11 @@ def after_ingest(engine, quiet: bool = False) -> int:
     try:
         if db.execute("SELECT 1 FROM watchlists LIMIT 1").fetchone() is None:
             return 0
-        from .delivery import deliver_due
+        from .delivery import PASS_BUDGET, deliver_due
         from .rules import evaluate
 
         fired = evaluate(engine.store, engine.vectorizer.common)
-        deliver_due(db, log=(lambda line: None) if quiet else None)
+        deliver_due(db, log=(lambda line: None) if quiet else None, budget=PASS_BUDGET)
         return len(fired)
     except Exception as exc:  # noqa: BLE001 - reported, never fatal to the ingest
         print(f"storyline: alerts: {type(exc).__name__}: {exc}", file=sys.stderr)

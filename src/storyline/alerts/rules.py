@@ -30,6 +30,13 @@ class Alert:
     payload: dict[str, object]
 
 
+#: The payload of the silent rows that record what a watchlist matched when it was added. Told apart
+#: by equality: a watchlist may well be called "baseline".
+BASELINE_PAYLOAD = '{"baseline": true}'
+#: SQL for "this alert row fired" (is not one of those), on a table or alias whose column is ``payload``.
+FIRED = "payload <> '" + BASELINE_PAYLOAD + "'"
+
+
 def _max_seq(db) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
@@ -42,7 +49,7 @@ def baseline(store, watchlist: Watchlist, common=()) -> int:
     matched = matching_stories(watchlist, store, common)
     now = time.time()
     db.executemany("INSERT OR IGNORE INTO alerts (watchlist, story, condition, fired_at, payload) "
-                   "VALUES (?, ?, 'match', ?, '{\"baseline\": true}')", [(watchlist.id, s, now) for s in matched])
+                   "VALUES (?, ?, 'match', ?, ?)", [(watchlist.id, s, now, BASELINE_PAYLOAD) for s in matched])
     Watchlists(db).set_checked(watchlist, _max_seq(db))
     return len(matched)
 

@@ -106,8 +106,15 @@ class Watchlists:
         name = check_name(name)
         if not (query or "").strip() and not (entity or "").strip():
             raise WatchlistError(f"watchlist {name!r} needs --query or --entity (or both)")
-        if webhook and not re.match(r"https?://", webhook):
-            raise WatchlistError(f"--webhook must be an http(s) URL, not {webhook!r}")
+        if webhook and not re.match(r"https?://[^/?#\s]", webhook):
+            raise WatchlistError(f"--webhook must be an http(s) URL with a host, not {webhook!r}")
+        if query and isinstance(self.db, sqlite3.Connection):
+            from ..store.sqlite import fts5_problem
+
+            problem = fts5_problem(query)
+            if problem:  # it would be searched as plain words: a watchlist that never fires as meant
+                raise WatchlistError(f"--query {query!r} is not a full-text query SQLite can read ({problem}); "
+                                     "write words, \"a phrase\", OR, NOT, -word, (groups)")
         try:
             self.db.execute("INSERT INTO watchlists (name, query, entity, webhook, command, created_at, "
                             "checked_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
     when.add_argument("--since-last", action="store_true",
                       help="what arrived since the last --since-last brief (a newsletter's next issue)")
     p.add_argument("--topic", metavar="QUERY", help="only stories a full-text query finds (e.g. 'port strike')")
-    p.add_argument("--format", choices=("md", "html", "json"), default="md", help="Markdown (default), HTML or JSON")
+    p.add_argument("--format", choices=("md", "html", "json"), default=None,
+                   help="Markdown (default), HTML or JSON; by default, what --out's extension says")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")
     p.add_argument("--db", help=db_help())
@@ -43,12 +45,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
     # The store and the saved vocabulary are all a brief reads: no engine, so no replay of the store.
     store = _open_store(args.db)
     try:
+        if args.topic:
+            from .search import say_plain_words
+
+            say_plain_words(store, args.topic)
         try:
             brief = build_brief(store, stored_vectorizer(store), since=args.since, since_last=args.since_last,
                                 topic=args.topic, limit=args.limit)
         except BriefError as exc:
             raise UsageError(str(exc)) from None
-        text = render(brief, args.format)
+        text = render(brief, args.format or _format_of(args.out))
         if emit(text, args.out, [sqlite_path(args.db or default_path())]):
             print(f"storyline: brief of {plural(len(brief.stories), 'story', 'stories')} written to {args.out}",
                   file=sys.stderr)
@@ -59,6 +65,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _format_of(out: str | None) -> str:
+    """The format a file's extension asks for (``brief.html``), Markdown otherwise.
+
+    >>> _format_of("brief.HTML"), _format_of("b.json"), _format_of("notes.txt"), _format_of(None)
+    ('html', 'json', 'md', 'md')
+    """
+    ext = os.path.splitext(out or "")[1].lower()
+    return {".html": "html", ".htm": "html", ".json": "json"}.get(ext, "md")
 
 
 def _open_store(db: str | None) -> Any:

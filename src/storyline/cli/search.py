@@ -142,6 +142,7 @@ _BACKLOG_NOTICE = 20_000
 
 
 def _by_words(store, query: str, limit: int) -> list[Match]:
+    say_plain_words(store, query)
     backlog = store.search_backlog()
     if backlog >= _BACKLOG_NOTICE:  # about 2 s per 100,000 articles, once
         print(f"storyline: indexing {backlog:,} articles for search (once; later searches start at once)",
@@ -153,6 +154,16 @@ def _by_words(store, query: str, limit: int) -> list[Match]:
     ids = dict(store.db.execute(f"SELECT seq, id FROM articles WHERE seq IN ({','.join('?' * len(seqs))})",
                                 seqs).fetchall())
     return best_per_story([(store.resolve(story), ids[seq], None) for seq, story, _ in hits if seq in ids], limit)
+
+
+def say_plain_words(store, query: str) -> None:
+    """Warn, on stderr, that a query in FTS5's syntax that SQLite cannot read is searched as plain words."""
+    from ..store.sqlite import SQLiteStore, fts5_problem
+
+    problem = fts5_problem(query) if isinstance(store, SQLiteStore) else None
+    if problem:
+        print(f"storyline: warning: {query!r} is not a full-text query SQLite can read ({problem}); "
+              "searching for its words as written", file=sys.stderr)
 
 
 def _by_meaning(store, model: str, query: str, limit: int, floor: float) -> list[Match]:

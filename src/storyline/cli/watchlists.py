@@ -57,7 +57,10 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
                                    "with exponential back-off; $STORYLINE_ALERT_RETRY sets the first delay).")
     p.add_argument("--limit", type=positive, default=20, metavar="N", help="at most N alerts (default 20)")
     p.add_argument("--deliver", action="store_true", help="deliver the due alerts first")
-    p.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
+    p.add_argument("--retry", action="store_true",
+                   help="try again the deliveries given up after 8 attempts (once the target is fixed), "
+                        "and deliver")
+    p.add_argument("--wait", type=_seconds, default=None, metavar="SECONDS",
                    help="with --deliver: keep retrying for up to SECONDS until the queue is empty")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument("--db", help=db_help())
@@ -65,12 +68,14 @@ def add_parsers(sub: Any, db_help: Callable[[], str], positive: Callable[[str], 
 
 def cmd_watchlist(args: argparse.Namespace) -> int:
     from .render import plural
-    from ..alerts.rules import baseline
+    from ..alerts.rules import FIRED, baseline
     from ..alerts.watchlists import WatchlistError, Watchlists
     from .main import UsageError, _open_reader
 
     if getattr(args, "action", None) is None:  # as `storyline feeds` says it
         raise UsageError("watchlist needs an action: add, list or remove (see `storyline watchlist --help`)")
+    if args.action == "add":  # watchlists may come first: the first news then alerts as it arrives
+        _make_store(args.db)
     with _open_reader(args.db) as reader:
         lists = Watchlists(reader.store.db)
         try:
@@ -85,7 +90,7 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
                 rows = []
                 for wl in lists.all():
                     fired, = reader.store.db.execute(
-                        "SELECT count(*) FROM alerts WHERE watchlist = ? AND payload NOT LIKE '%\"baseline\"%'",
+                        f"SELECT count(*) FROM alerts WHERE watchlist = ? AND {FIRED}",
                         (wl.id,)).fetchone()
                     rows.append({"name": wl.name, "query": wl.query, "entity": wl.entity, "webhook": wl.webhook,
                                  "command": wl.command, "alerts": fired})
@@ -107,39 +112,72 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_store(db: str | None) -> None:
+    """Create the store ``--db`` names if it is an SQLite file that is not there yet (as ``feeds add`` does)."""
+    import os
+
+    from ..store.open import open_store, sqlite_path
+    from ..store.sqlite import default_path
+
+    path = sqlite_path(db or default_path())
+    if path is not None and not os.path.exists(path):
+        open_store(db or default_path()).close()
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     from .render import plural
-    from ..alerts.delivery import drain
-    from .main import _open_reader
+    from ..alerts.rules import FIRED
+    from ..alerts.delivery import MAX_ATTEMPTS, drain, requeue
+    from .main import UsageError, _open_reader
 
+    if args.wait is not None and not (args.deliver or args.retry):
+        raise UsageError("--wait is for --deliver (or --retry): `storyline alerts --deliver --wait 60`")
+    status = 0
     with _open_reader(args.db) as reader:
         db = reader.store.db
-        if args.deliver:
-            report = drain(db, args.wait)
-            print(f"storyline: {plural(report.delivered, 'delivery', 'deliveries')} made, {report.failed} failed, "
-                  f"{report.pending} pending", file=sys.stderr)
+        if args.retry:
+            revived = requeue(db)
+            print(f"storyline: {plural(revived, 'delivery', 'deliveries')} given up before "
+                  f"{'is' if revived == 1 else 'are'} due again", file=sys.stderr)
+        if args.deliver or args.retry:
+            report = drain(db, args.wait or 0.0)
+            said = [f"{plural(report.delivered, 'delivery', 'deliveries')} made"]
+            if report.pending:
+                said.append(f"{report.pending:,} pending, tried again later")
+            if report.given_up:
+                said.append(f"{report.given_up:,} given up after {MAX_ATTEMPTS} attempts "
+                            "(`storyline alerts --retry` tries them again)")
+            print(f"storyline: {'; '.join(said)}", file=sys.stderr)
+            if report.failed and not report.delivered:
+                status = 1  # every delivery it tried failed: a script should know
         rows = db.execute(
             "SELECT a.id, w.name, a.story, a.condition, a.fired_at, a.payload, "
-            "(SELECT count(*) FROM alert_deliveries d WHERE d.alert = a.id AND d.delivered_at IS NULL), "
+            "(SELECT count(*) FROM alert_deliveries d WHERE d.alert = a.id AND d.delivered_at IS NULL "
+            f" AND d.attempts < {MAX_ATTEMPTS}), "
+            "(SELECT count(*) FROM alert_deliveries d WHERE d.alert = a.id AND d.delivered_at IS NULL "
+            f" AND d.attempts >= {MAX_ATTEMPTS}), "
             "(SELECT group_concat(d.last_error, '; ') FROM alert_deliveries d WHERE d.alert = a.id "
             " AND d.delivered_at IS NULL) "
             "FROM alerts a LEFT JOIN watchlists w ON w.id = a.watchlist "
-            "WHERE a.payload NOT LIKE '%\"baseline\"%' ORDER BY a.id DESC LIMIT ?", (args.limit,)).fetchall()
+            f"WHERE a.{FIRED} ORDER BY a.id DESC LIMIT ?", (args.limit,)).fetchall()
     out = []
-    for alert_id, name, story, condition, fired_at, payload, pending, error in rows:
+    for alert_id, name, story, condition, fired_at, payload, pending, given_up, error in rows:
         data = json.loads(payload)
         out.append({"id": alert_id, "watchlist": name or data.get("watchlist"), "story": story,
                     "condition": condition, "fired_at": fired_at, "headline": data.get("headline"),
-                    "reason": data.get("reason"), "pending_deliveries": pending, "last_error": error})
+                    "reason": data.get("reason"), "pending_deliveries": pending,
+                    "given_up_deliveries": given_up, "last_error": error})
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
-        return 0
+        return status
     if not out:
         print("No alerts yet.")
     for a in out:
         when = datetime.fromtimestamp(a["fired_at"], timezone.utc).strftime("%Y-%m-%d %H:%M")
-        pending = plural(a["pending_deliveries"], "delivery", "deliveries")
-        state = f"; {pending} pending ({a['last_error']})" if a["pending_deliveries"] else ""
+        states = [f"{plural(a[key], 'delivery', 'deliveries')} {word}"
+                  for key, word in (("pending_deliveries", "pending"), ("given_up_deliveries", "given up"))
+                  if a[key]]
+        state = f"; {', '.join(states)} ({a['last_error']})" if states else ""
         print(f"#{a['id']} {when} [{a['watchlist']}] {a['condition']}: {a['headline']} (story {a['story']}; "
               f"{a['reason']}){state}")
-    return 0
+    return status

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from ..alerts.rules import FIRED
 from ..alerts.watchlists import Watchlist, Watchlists
 from ..store.base import StoryRow
 from .cache import Descriptions
@@ -107,7 +108,7 @@ def feed_url(name: str) -> str:
 def _info(conn: Connection, wl: Watchlist, last_seq: int) -> WatchlistInfo:
     stories = conn.execute(f"SELECT count(*) FROM stories WHERE id IN ({_MATCHED}) AND merged_into IS NULL "
                            "AND articles > 0", (wl.id,)).fetchone()[0]
-    alerts = conn.execute("SELECT count(*) FROM alerts WHERE watchlist = ? AND payload NOT LIKE '%\"baseline\"%'",
+    alerts = conn.execute(f"SELECT count(*) FROM alerts WHERE watchlist = ? AND {FIRED}",
                           (wl.id,)).fetchone()[0]
     return WatchlistInfo(wl.name, wl.query, wl.entity, wl.describe(), bool(wl.webhook), bool(wl.command),
                          wl.created_at, int(stories), int(alerts), wl.checked_seq < last_seq)
@@ -142,7 +143,7 @@ def watchlist_page(conn: Connection, cache: Descriptions, name: str, cursor: str
     fired = []
     for alert_id, story, condition, payload, fired_at in conn.execute(
             "SELECT id, story, condition, payload, fired_at FROM alerts WHERE watchlist = ? "
-            "AND payload NOT LIKE '%\"baseline\"%' ORDER BY id DESC LIMIT ?", (wl.id, alerts)):
+            f"AND {FIRED} ORDER BY id DESC LIMIT ?", (wl.id, alerts)):
         data = json.loads(payload)
         fired.append(AlertView(alert_id, story, condition, str(data.get("reason") or ""),
                                str(data.get("headline") or ""), fired_at))

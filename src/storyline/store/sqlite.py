@@ -6,6 +6,7 @@ A user can open the file with any SQLite tool: articles, stories and the decisio
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -138,6 +139,34 @@ MIGRATIONS: list[str] = [
 def default_path() -> str:
     """``$STORYLINE_DB`` if set, else ``./storyline.db``."""
     return os.environ.get("STORYLINE_DB") or DEFAULT_DB
+
+
+#: What says a query was meant in FTS5's syntax: its operators, a phrase's quotes, parentheses.
+_SYNTAX = re.compile(r'\b(?:AND|OR|NOT|NEAR)\b|["()]')
+
+
+def fts5_problem(query: str) -> str | None:
+    """Why SQLite's full-text search cannot read a query written in its syntax (operators, quotes,
+    parentheses), or ``None``. Such a query is searched as plain words, each of them required,
+    which is not what it asked for. Plain words with punctuation ("U.S. tariffs", "e-mail") are
+    searched as plain words, as meant, and are no problem.
+
+    >>> fts5_problem("port OR strike"), fts5_problem("U.S. tariffs"), fts5_problem('"unbalanced')
+    (None, None, 'unterminated string')
+    >>> fts5_problem("bridge AND")
+    'syntax error near ""'
+    """
+    if not _SYNTAX.search(query):
+        return None
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE q USING fts5(t)")
+        conn.execute("SELECT * FROM q WHERE q MATCH ?", (fts5_query(search_text(query)),)).fetchall()
+    except sqlite3.OperationalError as exc:
+        return str(exc).removeprefix("fts5: ")
+    finally:
+        conn.close()
+    return None
 
 
 class SQLiteStore(StoryReads):

@@ -61,35 +61,53 @@ def _what_is_new(s: BriefStory) -> list[str]:
     return parts
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|"})
+
+
+def _md(text: str) -> str:
+    r"""News text as Markdown shows it as written: no stray emphasis, links or HTML from a headline.
+
+    >>> print(_md("Kellco *shares* soar [update] <b>"))
+    Kellco \*shares\* soar \[update\] \<b\>
+    """
+    return text.translate(_MD_SPECIAL)
+
+
+def _md_url(url: str) -> str:
+    """A link target that cannot end the Markdown link early."""
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+
+
 def markdown(brief: Brief) -> str:
     """The brief as Markdown: title, overview, executive summary, then new and developing stories."""
-    out = [f"# {_title(brief)}", ""]
+    out = [f"# {_md(_title(brief))}", ""]
     if brief.note:
-        out += [f"_{brief.note}_", ""]
+        out += [f"_{_md(brief.note)}_", ""]
     out += [_overview(brief), ""]
     if not brief.stories:
         out += ["Nothing new in this period."]
         return "\n".join(out) + "\n"
     out += ["## Executive summary", ""]
-    out += [f"{i}. {line}" for i, line in enumerate(brief.executive, start=1)]
+    out += [f"{i}. {_md(line)}" for i, line in enumerate(brief.executive, start=1)]
     for label, stories in (("New stories", brief.new), ("Developing stories", brief.developing)):
         if not stories:
             continue
         out += ["", f"## {label}", ""]
         for s in stories:
-            out += [f"### {s.headline}", "",
-                    f"*{s.why}. {_of(s.articles, s.outlets)} in all, "
+            out += [f"### {_md(s.headline)}", "",
+                    f"*{_md(s.why)}. {_of(s.articles, s.outlets)} in all, "
                     f"{_when(s.first_seen)} – {_when(s.last_seen)} UTC (story {s.id}).*", ""]
             if s.summary:
-                out += [s.summary, ""]
+                out += [_md(s.summary), ""]
             new = _what_is_new(s)
             if new:
-                out += [". ".join(new) + ".", ""]
+                out += [_md(". ".join(new)) + ".", ""]
             if s.entities:
-                out += ["Names: " + ", ".join(s.entities) + ".", ""]
+                out += ["Names: " + _md(", ".join(s.entities)) + ".", ""]
             for link in s.links:
-                label_ = f"{link.title} ({link.source or 'unknown outlet'})"
-                out.append(f"- [{label_}]({link.url})" if link.url else f"- {label_}")
+                label_ = _md(f"{link.title} ({link.source or 'unknown outlet'})")
+                url = _safe_link(link.url)
+                out.append(f"- [{label_}]({_md_url(url)})" if url else f"- {label_}")
             if s.links:
                 out.append("")
     return "\n".join(out).rstrip() + "\n"

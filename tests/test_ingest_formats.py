@@ -12,6 +12,7 @@ from conftest import T0, error_lines, query, write_jsonl
 
 from storyline.ingest import canonical_url, read_source, to_article
 from storyline.ingest.records import derived_id
+from storyline.ingest.entries import guid_id
 
 
 def stored(db: Path) -> dict[str, dict]:
@@ -336,13 +337,43 @@ def test_rss_feed(tmp_path, run_cli):
     assert proc.returncode == 0, proc.stderr
     assert summary["read"] == 2
     rows = stored(db)
-    dam = rows["vp-1001"]
+    dam = rows[guid_id("https://post.example/", "vp-1001")]  # a GUID counts within its feed
     assert dam["title"] == "Brannock dam inspection finds cracks"
     assert dam["text"] == "Inspectors found cracks in the Brannock dam wall."
     assert dam["source"] == "Valley Post" and dam["published"] == T0 and dam["lang"] == "en"
     assert dam["canonical_url"] == "https://post.example/dam"
     market = next(r for r in rows.values() if r["title"] == "Quillon market hall to be rebuilt")
     assert market["published"] == T0 + 7200 and market["text"] == "The council voted to rebuild the hall."
+
+
+def numbered_feed(outlet: str, titles: list[str], guids: list[str]) -> str:
+    items = "".join(f"<item><title>{t}</title><guid isPermaLink=\"false\">{g}</guid>"
+                    f"<description>{t}, officials said on Friday.</description></item>"
+                    for t, g in zip(titles, guids))
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{outlet}</title>'
+            f"<description>news</description>{items}</channel></rss>")
+
+
+def test_feeds_that_number_their_entries_alike_lose_nothing(tmp_path, run_cli):
+    # Two outlets' files both use GUIDs 1 and 2: the second outlet's articles were "already stored".
+    gazette = tmp_path / "gazette.xml"
+    gazette.write_text(numbered_feed("Harbor Gazette", ["Crane collapses at Seline harbour",
+                                                        "Seline council approves ferry terminal"], ["1", "2"]))
+    courier = tmp_path / "courier.xml"
+    courier.write_text(numbered_feed("Mountain Courier", ["Wildfire forces evacuation of Porto Alto",
+                                                          "Avalanche closes pass road near Lindau"], ["1", "2"]))
+    # And one document that gives two different entries one GUID.
+    reused = tmp_path / "reused.xml"
+    reused.write_text(numbered_feed("River Times", ["Quillon tunnel opens to traffic",
+                                                    "Olsk school gets a new roof"], ["7", "7"]))
+    db = tmp_path / "guids.db"
+    summary, proc = ingest_json(run_cli, gazette, courier, reused, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert summary["read"] == 6 and summary["duplicate"] == 0
+    assert sorted(r["source"] for r in stored(db).values()) == ["Harbor Gazette"] * 2 + ["Mountain Courier"] * 2 \
+        + ["River Times"] * 2
+    again, _ = ingest_json(run_cli, gazette, courier, reused, "--db", db)  # and a re-read changes nothing
+    assert again["duplicate"] == 6 and len(stored(db)) == 6
 
 
 def test_atom_feed_sniffed_without_a_known_suffix(tmp_path, run_cli):

@@ -164,7 +164,9 @@ def parse_document(data: bytes, **options: Any) -> Any:
                              f"{type(exc).__name__}: {str(exc)[:200]})") from None
 
 
-def _guid_id(feed_url: str, guid: str) -> str:
+def guid_id(feed_url: str, guid: str) -> str:
+    """An article id for an entry's GUID: a URL stands for itself; anything else counts only within
+    its feed (``feed_url``, or another name for the feed)."""
     if re.match(r"^https?://", guid, re.IGNORECASE):
         return derived_id(guid, "", "")
     return hashlib.blake2b(f"guid:{feed_url}\n{guid}".encode("utf-8"), digest_size=10).hexdigest()
@@ -240,7 +242,7 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
             continue
         guid = entry.get("id")
         guid = guid.strip() if isinstance(guid, str) else ""
-        article_id = _guid_id(url, guid) if guid else article.id  # article.id: from the link, else the text
+        article_id = guid_id(url, guid) if guid else article.id  # article.id: from the link, else the text
         fingerprint = (article.title, article.url or article.text[:200])
         if seen.get(article_id, fingerprint) != fingerprint:
             # The GUID was already used for another entry in this document: do not trust it.

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..model import Article
 from .decoding import REPLACE, not_utf8, replaced_bytes
-from .entries import FeedParseError, entry_link, entry_time, parse_document
+from .entries import FeedParseError, entry_link, entry_time, guid_id, parse_document
 from .records import BadRecord, to_article
 
 log = logging.getLogger("storyline.ingest")
@@ -233,6 +233,10 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
         yield Problem(f"{name}:{reader.line_num}", f"unreadable CSV ({exc}); the rest of the file was skipped")
 
 
+#: GUIDs that are globally unique by design: URLs, URNs and tag URIs.
+_GLOBAL_ID = re.compile(r"^(?:https?://|urn:|tag:)\S", re.IGNORECASE)
+
+
 def read_feed(data: bytes, name: str, notice: Notice | None = None) -> Iterator[Article | Problem]:
     """Articles from an RSS or Atom document (parsed by feedparser, which tolerates broken XML).
 
@@ -257,13 +261,27 @@ def read_feed(data: bytes, name: str, notice: Notice | None = None) -> Iterator[
             raise SourceError(f"{name}: XML, but not an RSS or Atom feed")
         return
     feed_title = parsed.feed.get("title")
+    # A GUID is unique within its feed only ("1", "2"...): it is read in the feed's scope, its site
+    # (or its title, or this file), as `storyline watch` reads it in its URL's. Two outlets' files
+    # both numbering their entries from 1 lost the second outlet's articles as "already stored".
+    site = parsed.feed.get("link")
+    scope = (site if isinstance(site, str) and re.match(r"^https?://", site, re.IGNORECASE) else None) \
+        or (str(feed_title).strip() if feed_title else "") or f"file:{name}"
+    seen: dict[str, tuple[object, object]] = {}
     for number, entry in enumerate(parsed.entries, start=1):
         link, dropped = entry_link(entry)
         if dropped is not None:
             notice(f"{name}:entry {number}: link {dropped[:100]!r} is not a valid URL; the entry is kept "
                    "without it")
+        guid = entry.get("id")
+        guid = guid.strip() if isinstance(guid, str) else ""
+        # A GUID that is a URL or a URN (Atom's ids are) is unique by design: it stays the id it was.
+        entry_id = (guid if _GLOBAL_ID.match(guid) else guid_id(scope, guid)) if guid else None
+        fingerprint = (entry.get("title"), link or entry.get("summary"))
+        if entry_id is not None and seen.setdefault(entry_id, fingerprint) != fingerprint:
+            entry_id = None  # the GUID was used for another entry of this document: not trusted
         record = {
-            "id": entry.get("id") or None,
+            "id": entry_id,
             "title": entry.get("title"),
             "text": (entry.get("content") or [{}])[0].get("value") or entry.get("summary"),
             "url": link,

@@ -21,7 +21,7 @@ import pytest
 from conftest import T0, clean_env, error_lines, query
 
 from storyline.ingest import read_source, to_article
-from storyline.ingest.entries import entry_time, parse_feed
+from storyline.ingest.entries import entry_time, guid_id, parse_feed
 from storyline.ingest.records import EARLIEST_PUBLISHED, LATEST_PUBLISHED, BadRecord, published_ok
 from storyline.ingest.sources import Problem
 from storyline.model import Article
@@ -150,8 +150,9 @@ def test_a_feed_entry_with_a_broken_link_is_kept_without_it(tmp_path, run_cli):
     summary, proc = ingest(run_cli, src, "--db", db)
     assert proc.returncode == 0 and summary["read"] == 3 and summary["skipped"] == 0, proc.stderr
     assert f"{src}:entry 2: link 'http://post.example:99999/cancel' is not a valid URL" in proc.stderr
-    assert dict(query(db, "SELECT id, url FROM articles")) == {
-        "vp-1": "https://post.example/ferry", "vp-2": None, "vp-3": "https://post.example/back"}
+    assert dict(query(db, "SELECT title, url FROM articles")) == {
+        "Olsk ferry delayed": "https://post.example/ferry", "Olsk ferry cancelled": None,
+        "Olsk ferry back": "https://post.example/back"}
     # storyline watch reads feeds the same way, and says so in the feed's warning
     feed = parse_feed(RSS_BROKEN_LINKS, "https://post.example/rss", fetched_at=float(T0))
     assert [a.url for a in feed.articles] == ["https://post.example/ferry", None, "https://post.example/back"]
@@ -177,7 +178,7 @@ def test_read_source_tells_its_notice_what_it_kept_without(tmp_path):
     src.write_bytes(RSS_BROKEN_LINKS)
     said: list[str] = []
     got = list(read_source(str(src), said.append))
-    assert [a.id for a in got] == ["vp-1", "vp-2", "vp-3"]
+    assert [a.id for a in got] == [guid_id("Valley Post", f"vp-{n}") for n in (1, 2, 3)]  # the feed's GUIDs
     assert said == [(f"{src}:entry 2: link 'http://post.example:99999/cancel' is not a valid URL; "
                      "the entry is kept without it")]
 

@@ -254,6 +254,24 @@ def test_csv_with_header_aliases_and_a_row_with_too_many_cells(tmp_path, run_cli
     assert ferry["published"] is None and ferry["text"] == ""
 
 
+def test_a_csv_quote_that_never_closes_costs_its_row_only(tmp_path, run_cli):
+    src = tmp_path / "stray.csv"
+    rows = [f"Olsk harbour report number {n},Valley Post,Crews worked at pier {n}." for n in range(1, 41)]
+    rows[2] = '"Crane collapses at Seline harbour, two hurt,Valley Post,Cranes fell.'  # never closed
+    body = "A long one. " * 20_000  # 240,000 characters in one cell: Python's CSV stops at 131,072
+    rows[5] = f'Seline ferry terminal approved,Valley Post,"{body}"'
+    src.write_text("title,source,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "stray.db"
+    summary, proc = ingest_json(run_cli, src, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{src}:4: a quote opened in this row does not close on its line" in proc.stderr
+    assert summary["read"] == 39 and summary["skipped"] == 1  # every other row, not 2 of 40
+    titles = {r["title"] for r in stored(db).values()}
+    assert "Olsk harbour report number 40" in titles and not any("\n" in t for t in titles)
+    long = next(r for r in stored(db).values() if r["title"] == "Seline ferry terminal approved")
+    assert len(long["text"]) == 200_000  # cut as a JSONL text is
+
+
 def test_field_names_match_whatever_their_case(tmp_path, run_cli):
     """Spreadsheets and feeds capitalise column names ("Title", "URL", "pubDate"): same fields."""
     src = tmp_path / "caps.csv"

@@ -23,7 +23,7 @@ from typing import Any
 from ..model import Article
 from .decoding import REPLACE, not_utf8, replaced_bytes
 from .entries import FeedParseError, entry_link, entry_time, guid_id, parse_document
-from .records import BadRecord, to_article
+from .records import ALIASES, BadRecord, to_article
 
 log = logging.getLogger("storyline.ingest")
 
@@ -212,25 +212,78 @@ def read_json_document(text: str, name: str) -> Iterator[Article | Problem]:
             pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
 
 
+#: Columns whose values are one line each: a line break in one means a quote that never closed.
+_ONE_LINE = frozenset(name for field in ("id", "title", "url", "published", "source", "lang")
+                      for name in ALIASES[field])
+#: The longest CSV cell read (a text is cut to records.MAX_TEXT later, as in JSONL; Python's default,
+#: 131,072, ended the file at the first long article).
+_CSV_CELL = 8 * 1024 * 1024
+
+
+class _Lines:
+    """The lines of a CSV input, remembering those of the row being read (to read them again)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.source = iter(lines)
+        self.again: list[str] = []
+        self.row: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.again.pop() if self.again else next(self.source)
+        self.row.append(line)
+        return line
+
+
 def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator[Article | Problem]:
-    """Articles from CSV (or TSV) with a header row; column names as in :data:`records.ALIASES`."""
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    if not reader.fieldnames:
-        return
-    header = [f.strip() if f else f for f in reader.fieldnames]
-    reader.fieldnames = header
+    """Articles from CSV (or TSV) with a header row; column names as in :data:`records.ALIASES`.
+
+    A quote that opens in a row and never closes (``"Crane collapses, 2 hurt``) would swallow every
+    row after it into one cell: such a row, told by a line break in a one-line column (a title, a
+    link, a date), is reported and skipped, and reading goes on at its next line.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_CELL))
+    lines = _Lines(handle)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                yield Problem(f"{name}:{line}", f"{len(row[None])} more cells than the header has columns")  # type: ignore[index]
-                continue
-            try:
-                yield to_article({k: v for k, v in row.items() if k})
-            except BadRecord as exc:
-                yield Problem(f"{name}:{line}", str(exc))
+        first = next(reader, None)
     except csv.Error as exc:
-        yield Problem(f"{name}:{reader.line_num}", f"unreadable CSV ({exc}); the rest of the file was skipped")
+        yield Problem(f"{name}:1", f"unreadable CSV header ({exc})")
+        return
+    if not first:
+        return
+    header = [f.strip() for f in first]
+    one_line = [i for i, f in enumerate(header) if f.lower() in _ONE_LINE]
+    line = 1  # the physical line the next row starts on
+    while True:
+        lines.row = []
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            yield Problem(f"{name}:{line + 1}", f"unreadable CSV ({exc}); the rest of the file was skipped")
+            return
+        if cells is None:
+            return
+        start, taken = line + 1, lines.row
+        line += len(taken)
+        if not cells:
+            continue
+        if len(taken) > 1 and any("\n" in cells[i] or "\r" in cells[i] for i in one_line if i < len(cells)):
+            yield Problem(f"{name}:{start}", "a quote opened in this row does not close on its line; the row "
+                                             "was skipped")
+            lines.again = taken[:0:-1]  # its other lines are read again, as rows of their own
+            line = start
+            continue
+        if len(cells) > len(header):
+            yield Problem(f"{name}:{start}", f"{len(cells) - len(header)} more cells than the header has columns")
+            continue
+        row = dict(zip(header, cells))
+        try:
+            yield to_article({k: v for k, v in row.items() if k})
+        except BadRecord as exc:
+            yield Problem(f"{name}:{start}", str(exc))
 
 
 #: GUIDs that are globally unique by design: URLs, URNs and tag URIs.

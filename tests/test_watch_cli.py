@@ -73,7 +73,7 @@ def test_watch_refuses_loopback_unless_allowed(run_cli, server, tmp_path):
     assert "no feed is due" in proc.stderr and server.hits["/feed.xml"] == 0
     proc = run_cli("watch", "--once", "--force", "--allow-private", "--db", db)
     assert proc.returncode == 0, proc.stderr
-    assert "1 new articles" in proc.stderr and server.hits["/feed.xml"] == 1
+    assert "1 new article " in proc.stderr and server.hits["/feed.xml"] == 1
     listed = json.loads(run_cli("feeds", "list", "--json", "--db", db).stdout)
     assert listed[0]["state"] == "ok" and listed[0]["articles_seen"] == 1 and listed[0]["title"] == "Local Desk"
 
@@ -88,7 +88,7 @@ def test_watch_runs_rounds_until_stopped(server, tmp_path):
                              "--db", db], env=clean_env(), stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()  # the first round's summary
-        assert line.startswith("watch: 1 feeds in") and "1 new articles" in line, line
+        assert line.startswith("watch: 1 feed in") and "1 new article " in line, line
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=20)[1]
     finally:
@@ -110,7 +110,7 @@ def test_watch_says_which_feed_had_entries_it_skipped_and_why(run_cli, server, t
     assert proc.returncode == 0, proc.stderr
     # The round's summary only counted them before: nothing said which feed, or why.
     assert f"storyline: feed 1 {server.url('/feed.xml')}: 2 entries skipped (entry 2: title: missing" in proc.stderr
-    assert "1 new articles" in proc.stderr and "2 bad entries skipped" in proc.stderr
+    assert "1 new article " in proc.stderr and "2 bad entries skipped" in proc.stderr
     other = str(tmp_path / "q.db")
     run_cli("feeds", "add", server.url("/feed.xml"), "--db", other)
     quiet = run_cli("watch", "--once", "--allow-private", "--quiet", "--db", other)

@@ -232,7 +232,9 @@ def _feeds_import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"imported {len(added):,} feeds from {args.file} ({len(known):,} already followed, "
+        from .render import plural
+
+        print(f"imported {plural(len(added), 'feed')} from {args.file} ({len(known):,} already followed, "
               f"{len(skipped):,} skipped)")
     if not outlines:
         print(f"{PROG}: {args.file} lists no feeds (no outline has an xmlUrl)", file=sys.stderr)
@@ -372,11 +374,14 @@ class _Reporter:
         if s.unchanged:
             parts.append(f"{s.unchanged:,} unchanged")
         parts.append(f"{s.failed:,} failed")
-        line = (f"watch: {s.due:,} feeds in {s.seconds:.1f} s: {', '.join(parts)}; {s.added:,} new articles "
-                f"({s.new:,} new stories, {s.joined:,} joined stories, {s.copy:,} copies), "
+        from .render import plural
+
+        line = (f"watch: {plural(s.due, 'feed')} in {s.seconds:.1f} s: {', '.join(parts)}; "
+                f"{plural(s.added, 'new article')} ({plural(s.new, 'new story', 'new stories')}, "
+                f"{s.joined:,} joined {'a story' if s.joined == 1 else 'stories'}, {plural(s.copy, 'copy', 'copies')}), "
                 f"{s.duplicate:,} already stored")
         if s.skipped:
-            line += f", {s.skipped:,} bad entries skipped"
+            line += f", {plural(s.skipped, 'bad entry', 'bad entries')} skipped"
         if s.pages_fetched or s.pages_failed:
             line += f"; full text from {s.pages_fetched:,} article pages ({s.pages_failed:,} failed)"
         if s.next_due is not None:
@@ -385,8 +390,6 @@ class _Reporter:
         if s.failing:
             ids = ", ".join(str(f["feed"]) for f in s.failing[:20])
             more = f" and {len(s.failing) - 20} more" if len(s.failing) > 20 else ""
-            from .render import plural
-
             failing = plural(len(s.failing), "feed keeps", "feeds keep")
             self._write(f"watch: {failing} failing (3+ times in a row): {ids}{more}; "
                         "see `storyline feeds list`")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -56,8 +56,8 @@ def read_opml(data: bytes | str) -> list[OutlineFeed]:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_OPML_BYTES:
         raise OPMLError(f"larger than {MAX_OPML_BYTES // 1_000_000} MB; not a subscription list")
-    if re.search(rb"<!(DOCTYPE|ENTITY)", raw, re.IGNORECASE):
-        raise OPMLError("declares a DOCTYPE or entities, which are not allowed in OPML here")
+    if re.search(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", raw, re.IGNORECASE):  # a bare <!DOCTYPE opml> is harmless
+        raise OPMLError("declares entities (a DOCTYPE with an internal subset), which are not allowed in OPML here")
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
@@ -70,22 +70,27 @@ def read_opml(data: bytes | str) -> list[OutlineFeed]:
     out: list[OutlineFeed] = []
     seen: set[str] = set()
 
-    def walk(element: ET.Element, path: tuple[str, ...]) -> None:
-        for child in element:
-            if child.tag.lower() != "outline":
-                continue
-            url = _attr(child, "xmlurl")
-            name = _attr(child, "title") or _attr(child, "text")
-            if url:
-                name = None if name == url else name
-                if url not in seen:
-                    seen.add(url)
-                    out.append(OutlineFeed(url, name, _attr(child, "htmlurl"), "/".join(path)))
-                walk(child, path)
-            else:
-                walk(child, path + ((name or "").replace("/", "-"),) if name else path)
-
-    walk(body, ())
+    # Depth first, in document order, with a stack of its own: outlines nested a thousand deep are
+    # still a list (Python's recursion stopped there with a traceback).
+    stack: list[tuple[Iterator[ET.Element], tuple[str, ...]]] = [(iter(body), ())]
+    while stack:
+        children, path = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        if not isinstance(child.tag, str) or child.tag.lower() != "outline":
+            continue
+        url = _attr(child, "xmlurl")
+        name = _attr(child, "title") or _attr(child, "text")
+        if url:
+            name = None if name == url else name
+            if url not in seen:
+                seen.add(url)
+                out.append(OutlineFeed(url, name, _attr(child, "htmlurl"), "/".join(path)))
+            stack.append((iter(child), path))
+        else:
+            stack.append((iter(child), path + ((name or "").replace("/", "-"),) if name else path))
     return out
 
 

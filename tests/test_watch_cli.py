@@ -49,7 +49,7 @@ def test_watch_once_on_200_feeds_takes_less_than_10_seconds(run_cli, server, tmp
 
     proc = run_cli("watch", "--once", "--allow-private", "--db", db)  # nothing is due for 15 minutes
     assert proc.returncode == 0
-    assert proc.stderr.startswith("watch: no feed is due; the next is due in 15m (--force fetches all now)")
+    assert proc.stderr.startswith("watch: no feed is due; the next is due in 15m (--force fetches them now, but never before a server's Retry-After)")
 
     proc = run_cli("watch", "--once", "--force", "--json", "--db", db, env={"STORYLINE_ALLOW_PRIVATE": "1"})
     summary = json.loads(proc.stdout)

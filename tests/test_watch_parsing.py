@@ -168,3 +168,14 @@ def test_fetch_articles_replaces_snippets_with_the_page_text(server, engine):
     s = asyncio.run(w.run_round())
     assert s.added == 1 and s.pages_fetched == 1
     assert server.hits["/story/1"] == 1  # a page already ingested is not fetched again
+
+
+def test_a_feed_longer_than_the_entries_read_says_so():
+    from storyline.ingest.entries import MAX_ENTRIES
+
+    items = "".join(f"<item><title>Olsk harbour report {n}</title><link>https://post.example/{n}</link></item>"
+                    for n in range(MAX_ENTRIES + 5))
+    doc = f"<rss version='2.0'><channel><title>Post</title>{items}</channel></rss>".encode()
+    feed = parse_feed(doc, "https://post.example/rss", fetched_at=float(T0))
+    assert len(feed.articles) == MAX_ENTRIES  # silently before
+    assert f"{MAX_ENTRIES + 5:,} entries, of which the first {MAX_ENTRIES:,} were read" in feed.warning

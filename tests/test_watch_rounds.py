@@ -240,6 +240,7 @@ def test_backoff_and_retry_after_are_respected(server, clock, engine):
 
     clock.advance(2400)
     assert run(w).due == 0  # the back-off alone would have allowed it, Retry-After does not
+    assert run(w, force=True).due == 0 and server.hits["/flaky.xml"] == 3  # nor does --force
     clock.advance(7200 - 2400)
     run(w)
     assert state().last_status == 429 and state().failures == 4
@@ -336,3 +337,27 @@ def test_a_round_that_cannot_store_its_articles_leaves_its_feeds_due(server, clo
 
     s = run(w)  # the same moment: the feed is still due, and its entries all arrive this time
     assert s.fetched == 1 and s.added == sum(1 for r in STREAM if r["source"] == "River Times")
+
+
+def test_a_round_stopped_while_a_slow_feed_answers_keeps_what_the_others_brought(server, clock, engine):
+    fast = rss("Fast Post", [{"title": "Olsk harbour reopens after storm", "link": server.url("/fast/1"),
+                              "published": T0}])
+    server.feed("/fast.xml", fast)
+    server.reply("/slow.xml", Reply(200, chunks=slow_chunks(60, 2), pause=1.0))  # 30 s, two bytes a second
+    w = watcher(engine, clock, interval=600)
+    for path in ("/fast.xml", "/slow.xml"):
+        w.feeds.add(server.url(path))
+
+    async def stopped_round() -> None:
+        task = asyncio.ensure_future(w.run_round())
+        while server.hits.get("/fast.xml", 0) == 0:  # the fast feed has answered
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(stopped_round())
+    engine.flush()
+    titles = [t for (t,) in engine.store.db.execute("SELECT title FROM articles")]
+    assert titles == ["Olsk harbour reopens after storm"]  # nothing was stored before

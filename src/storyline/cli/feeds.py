@@ -81,7 +81,8 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
                    help="time between two fetches of a feed (default 15m; at least 1m; a feed's own ttl may "
                         "lengthen it)")
     w.add_argument("--once", action="store_true", help="run one round (the feeds that are due) and exit")
-    w.add_argument("--force", action="store_true", help="fetch every feed now, whatever its schedule")
+    w.add_argument("--force", action="store_true", help="fetch every feed now, whatever its schedule "
+                   "(but never before the time a server asked for with Retry-After)")
     w.add_argument("--fetch-articles", action="store_true",
                    help="for entries that carry only a snippet, fetch the page and extract its main text")
     w.add_argument("--allow-private", action="store_true",
@@ -400,7 +401,7 @@ class _Reporter:
         if self.quiet:
             return
         when = "" if next_due is None else f"; the next is due in {format_wait(max(0.0, next_due - time.time()))}"
-        self._write(f"watch: no feed is due{when} (--force fetches all now)")
+        self._write(f"watch: no feed is due{when} (--force fetches them now, but never before a server's Retry-After)")
 
 
 def _settings(args: argparse.Namespace):

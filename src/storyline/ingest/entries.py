@@ -254,6 +254,10 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
         seen[article_id] = fingerprint
         articles.append(Article(id=article_id, title=article.title, text=article.text, url=article.url,
                                 published=article.published, source=article.source, lang=article.lang))
+    if len(entries) > MAX_ENTRIES:
+        note = (f"{len(entries):,} entries, of which the first {MAX_ENTRIES:,} were read (a feed lists its "
+                "newest first)")
+        warning = f"{warning}; {note}" if warning else note
     if broken:
         note = (f"{len(broken)} {'entry' if len(broken) == 1 else 'entries'} kept without a link that is "
                 f"not a valid URL ({broken[0][:100]!r}{', ...' if len(broken) > 1 else ''})")

@@ -375,7 +375,11 @@ class Watcher:
         """Fetch every due feed (every feed with ``force``), ingest what is new, record the results."""
         start = time.perf_counter()
         now = self.clock()
-        due = self.feeds.all() if force else self.feeds.due(now)
+        if force:  # whatever our schedule says; never before the time a server asked for (Retry-After)
+            due = [f for f in self.feeds.all()
+                   if not (f.last_status in (429, 503) and f.next_fetch is not None and f.next_fetch > now)]
+        else:
+            due = self.feeds.due(now)
         summary = RoundSummary(started=now, feeds=self.feeds.count(), due=len(due))
         self.rounds += 1
         results: list[FeedResult] = []
@@ -388,6 +392,13 @@ class Watcher:
                         results.append(result)
                         if self.on_feed is not None:
                             self.on_feed(result, done, len(due))
+                except BaseException:
+                    # Stopped (Ctrl-C, SIGTERM) while slow feeds were still answering: what the others
+                    # brought is stored now; a feed that rotates fast may not carry it next time.
+                    if results:
+                        results.sort(key=lambda r: r.feed.id)
+                        self._ingest(results, summary)
+                    raise
                 finally:
                     for task in tasks:
                         task.cancel()

@@ -204,8 +204,21 @@ def test_an_empty_file_fails_and_the_good_ones_are_kept(tmp_path, run_cli, body)
     assert proc.returncode == 1
     assert error_lines(proc.stderr) == [f"storyline: error: {empty}: no articles in it (it is empty)"]
     assert list(stored(db)) == ["g1"]
-    # a producer that had nothing to say is no mistake, nor a feed without entries (tested below)
-    assert run_cli("ingest", "-", "--db", db, input=body).returncode == 0
+    # a producer that had nothing to say is no mistake, nor a feed without entries (tested below),
+    # but a dead server behind `curl -s URL |` looks the same: it is said
+    quiet = run_cli("ingest", "-", "--db", db, input=body)
+    assert quiet.returncode == 0 and "storyline: warning: <stdin>: no input (it was empty)" in quiet.stderr
+
+
+def test_an_error_page_is_no_table_of_articles(tmp_path, run_cli):
+    db = tmp_path / "e.db"
+    proc = run_cli("ingest", "-", "--db", db, input="nope\n")  # `curl -s` of a 404 that says "nope"
+    assert proc.returncode == 1
+    assert error_lines(proc.stderr) == ["storyline: error: <stdin>: not a table of articles: its first line "
+                                        "('nope') names no title or text column"]
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("headline,link\n")  # a table of articles with no rows yet: no mistake
+    assert run_cli("ingest", header_only, "--db", db).returncode == 0
 
 
 def test_many_problems_are_capped_but_all_counted(tmp_path, run_cli):

@@ -215,6 +215,8 @@ def read_json_document(text: str, name: str) -> Iterator[Article | Problem]:
 #: Columns whose values are one line each: a line break in one means a quote that never closed.
 _ONE_LINE = frozenset(name for field in ("id", "title", "url", "published", "source", "lang")
                       for name in ALIASES[field])
+#: Columns of which a table of articles has at least one.
+_ARTICLE_COLUMNS = frozenset(ALIASES["title"] + ALIASES["text"])
 #: The longest CSV cell read (a text is cut to records.MAX_TEXT later, as in JSONL; Python's default,
 #: 131,072, ended the file at the first long article).
 _CSV_CELL = 8 * 1024 * 1024
@@ -255,6 +257,10 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
     if not first:
         return
     header = [f.strip() for f in first]
+    if not {f.lower() for f in header} & _ARTICLE_COLUMNS:  # an error page, a table of something else
+        shown = ", ".join(repr(f) for f in header[:5]) + (", ..." if len(header) > 5 else "")
+        raise SourceError(f"{name}: not a table of articles: its first line ({shown}) names no title or text "
+                          "column")
     one_line = [i for i, f in enumerate(header) if f.lower() in _ONE_LINE]
     line = 1  # the physical line the next row starts on
     while True:
@@ -429,6 +435,12 @@ def read_source(path: str, notice: Notice | None = None) -> Iterator[Article | P
                     stdin.readline()  # blank lines before the first record say nothing of the format
                     blank += 1
                     head = stdin.peek(HEAD_BYTES)[:HEAD_BYTES]
+                if not head:
+                    # A producer with nothing new is no mistake, but `curl -s URL | storyline ingest -`
+                    # with the server down looks the same: said, so that a cron job's mail shows it.
+                    notice(f"{name}: no input (it was empty); if the command before the | failed, "
+                           "curl -sS says why")
+                    return
                 _check_text(head, name)
                 kind = _sniff(head)
                 if kind != "feed" and not head.startswith(_UTF16_BOMS):

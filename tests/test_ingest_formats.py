@@ -210,6 +210,14 @@ def test_an_empty_file_fails_and_the_good_ones_are_kept(tmp_path, run_cli, body)
     assert quiet.returncode == 0 and "storyline: warning: <stdin>: no input (it was empty)" in quiet.stderr
 
 
+def test_a_line_holding_an_array_of_no_records_is_one_problem(tmp_path, run_cli):
+    src = tmp_path / "arrays.jsonl"
+    src.write_text('[1, 2, 3]\n[]\n[{"title": "Olsk ferry back"}, {"title": "Selby bridge reopens"}]\n')
+    summary, proc = ingest_json(run_cli, src, "--db", tmp_path / "a.db")
+    assert (summary["read"], summary["skipped"]) == (2, 1), proc.stderr
+    assert f"{src}:1: expected an object (a record), or an array of them; got an array of int" in proc.stderr
+
+
 def test_an_error_page_is_no_table_of_articles(tmp_path, run_cli):
     db = tmp_path / "e.db"
     proc = run_cli("ingest", "-", "--db", db, input="nope\n")  # `curl -s` of a 404 that says "nope"

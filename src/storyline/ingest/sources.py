@@ -161,6 +161,11 @@ def _read_json_lines(lines: Iterable[str], name: str) -> Iterator[Article | Prob
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, too long a number, too deep
             yield Problem(f"{name}:{number}", f"not valid JSON ({json_reason(exc)})")
             continue
+        if isinstance(record, list) and record and not any(isinstance(item, dict) for item in record):
+            # One bad line, one problem: `[1, 2, 3]` was three "expected an object" lines and items.
+            yield Problem(f"{name}:{number}", "expected an object (a record), or an array of them; got an array "
+                                              "of " + ", ".join(sorted({type(i).__name__ for i in record})))
+            continue
         for item in record if isinstance(record, list) else [record]:
             yield _record(item, f"{name}:{number}")
 

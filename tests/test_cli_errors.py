@@ -302,3 +302,10 @@ def test_serve_on_a_port_in_use_or_a_wrong_host_is_one_line(run_cli, tmp_path):
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1
     assert proc.stderr.startswith("storyline: error: cannot listen on 192.0.2.1:0 (")
     assert proc.stderr.rstrip().endswith("is --host an address of this machine?")
+
+
+@pytest.mark.parametrize("db", ["mysql://news:s3cret@db.example/news", "postgresql+psycopg://news:s3cret@db/x",
+                                "host=db.example password=s3cret dbname=news"])
+def test_a_password_in_a_store_address_is_never_printed(run_cli, tmp_path, db):
+    proc = run_cli("stories", "--db", db)
+    assert proc.returncode == 1 and "s3cret" not in proc.stderr and "***" in proc.stderr, proc.stderr

@@ -47,7 +47,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from ..backfill import ExecutorError, StoreNotEmpty, backfill
     from ..backfill.pipeline import OVERLAP_ARTICLES, OVERLAP_SECONDS
     from ..backfill.write import check_empty
-    from ..store.open import open_store, sqlite_path
+    from ..store.open import open_store, redact, sqlite_path
     from ..store.sqlite import default_path
     from .main import PROG, UsageError, _check_writable, _config
 
@@ -66,7 +66,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         try:
             check_empty(store)  # before the long work, not after it
         except StoreNotEmpty as exc:
-            raise UsageError(f"{args.db or 'the store'}: {exc}") from None
+            raise UsageError(f"{redact(args.db) if args.db else 'the store'}: {exc}") from None
         articles, skipped = _read(args.files, args.quiet)
         try:
             report = backfill(articles, store, config, engine=args.engine, workers=workers,

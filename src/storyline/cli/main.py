@@ -351,13 +351,13 @@ def _trickles(path: str) -> bool:
 def _existing_store(db: str | None) -> str:
     """The store ``--db`` names, refused when it is an SQLite file that is not there (reading never
     creates an empty store)."""
-    from ..store.open import sqlite_path
+    from ..store.open import redact, sqlite_path
     from ..store.sqlite import default_path
 
     target = db or default_path()
     path = sqlite_path(target)
     if path is not None and not os.path.exists(path):
-        raise UsageError(f"{target}: no such store; run `storyline ingest FILE` or `storyline demo` first")
+        raise UsageError(f"{redact(target)}: no such store; run `storyline ingest FILE` or `storyline demo` first")
     if path is not None and os.path.isfile(path) and os.path.getsize(path) == 0:
         # Opening it would make it a store: reading must leave a file as it found it.
         raise UsageError(f"{target}: an empty file, not a storyline store yet; `storyline ingest FILE --db "
@@ -622,7 +622,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"{args.command} does not use --db" + (" (it takes --from and --to)"
                                                                  if args.command == "migrate" else ""))
         if getattr(args, "db", None) not in (None, args.top_db):
-            parser.error(f"two stores given: --db {args.top_db} and --db {args.db}")
+            from ..store.open import redact
+
+            parser.error(f"two stores given: --db {redact(args.top_db)} and --db {redact(args.db)}")
         args.db = args.top_db
     from ..store.sqlite import StoreError
     from ..text.embeddings import EmbeddingError

@@ -29,7 +29,7 @@ def open_store(target: str | None = None) -> Store:
     path = sqlite_path(target)
     if path is None:
         scheme = target.split("://", 1)[0]
-        raise StoreError(f"{target}: unknown store backend {scheme!r} (use a file path, sqlite:///PATH "
+        raise StoreError(f"{redact(target)}: unknown store backend {scheme!r} (use a file path, sqlite:///PATH "
                          f"or postgresql://...)")
     folder = os.path.dirname(path) or "."
     if target.startswith("sqlite:///") and not os.path.isabs(path) and not os.path.isdir(folder) \
@@ -86,5 +86,13 @@ def redact(url: str) -> str:
 
     >>> redact("postgresql://news:s3cret@db.example:5432/storyline")
     'postgresql://news:***@db.example:5432/storyline'
+    >>> redact("postgresql+psycopg://news:p@ss:w/rd@db.example/storyline")
+    'postgresql+psycopg://news:***@db.example/storyline'
+    >>> redact("postgresql://db.example/news?user=news&password=s3cret"), redact("host=db password=s3cret")
+    ('postgresql://db.example/news?user=news&password=***', 'host=db password=***')
     """
-    return re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    # A password may hold an unencoded @ or /: the host begins after the last @ of the address.
+    m = re.match(r"^([A-Za-z][\w+.-]*://)([^:@/]*):(.*)@([^@]*)$", url, re.DOTALL)
+    if m:
+        url = f"{m.group(1)}{m.group(2)}:***@{m.group(4)}"
+    return re.sub(r"(?i)\b(password\s*=\s*)('[^']*'|[^&\s]*)", r"\1***", url)

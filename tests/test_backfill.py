@@ -206,3 +206,33 @@ def test_dask_runs_the_same_plan(stream):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown engine"):
         backfill([Article("a", "x")], engine="spark")
+
+
+def test_a_backfill_stopped_while_writing_leaves_a_store_every_command_refuses(tmp_path, run_cli):
+    from storyline.backfill.write import write_rows
+    from storyline.store import open_store
+    from storyline.store.base import ArticleRow
+    from storyline.store.errors import StoreError
+
+    db = tmp_path / "half.db"
+    store = open_store(str(db))
+    rows = [ArticleRow(n, f"a{n}", f"Olsk harbour report {n}", "", None, None, T0 + n, "Valley Post", None, n,
+                       "new", None, f"k{n}", 0.0, "{}", b"") for n in range(1, 11)]
+
+    def stop(written: int) -> None:
+        raise KeyboardInterrupt  # ^C after the first batch
+
+    with pytest.raises(KeyboardInterrupt):
+        write_rows(store, rows, batch=4, progress=stop)
+    store.close()
+    assert query(db, "SELECT count(*) FROM articles") == [(4,)]
+    with pytest.raises(StoreError, match="storyline backfill was stopped before it finished"):
+        open_store(str(db))
+    proc = run_cli("stories", "--db", db)
+    assert proc.returncode == 1 and "run storyline backfill again" in proc.stderr
+    whole = tmp_path / "whole.db"
+    store = open_store(str(whole))
+    assert write_rows(store, rows, batch=4) == 10
+    store.close()
+    open_store(str(whole)).close()  # a finished backfill carries no mark
+    assert query(whole, "SELECT count(*) FROM meta WHERE key = 'unfinished'") == [(0,)]

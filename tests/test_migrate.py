@@ -116,3 +116,33 @@ def test_progress_ends_with_each_tables_total(tmp_path, run_cli):
     lines = [line for line in proc.stderr.splitlines() if "migrate: articles:" in line]
     assert lines == ["storyline migrate: articles: 2,000 rows so far",
                      "storyline migrate: articles: 2,100 rows, done"]
+
+
+def test_a_copy_stopped_halfway_is_refused_by_every_command(tmp_path, run_cli, pg_server, monkeypatch):
+    import storyline.store.transfer as transfer
+    from storyline.cli.main import main
+
+    source = filled_sqlite(tmp_path, run_cli)
+    writes = []
+    real_write = transfer._write
+
+    def stopped(store, table, names, rows):  # ^C once the articles are copied, before their stories
+        if table == "stories":
+            raise KeyboardInterrupt
+        writes.append(table)
+        real_write(store, table, names, rows)
+
+    monkeypatch.setattr(transfer, "_write", stopped)
+    target = pg_server.new_database()
+    assert main(["migrate", "--from", source, "--to", target, "--quiet"]) == 130
+    assert sql(target, "SELECT count(*) FROM articles")[0][0] > 0  # half copied...
+    refused = run_cli("stories", "--db", target)  # ...and refused, not shown as a store without stories
+    assert refused.returncode == 1 and "storyline migrate was stopped before it finished" in refused.stderr
+    assert "delete it (or empty the database) and run storyline migrate again" in refused.stderr
+    # A new SQLite file is not left behind at all.
+    local = tmp_path / "copy.db"
+    assert main(["migrate", "--from", source, "--to", str(local), "--quiet"]) == 130
+    assert not local.exists()
+    monkeypatch.setattr(transfer, "_write", real_write)
+    assert run_cli("migrate", "--from", source, "--to", local, "--quiet").returncode == 0
+    assert run_cli("stories", "--db", local).returncode == 0  # a finished copy carries no mark

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..store.base import ArticleRow, Store
+from ..store.errors import UNFINISHED_KEY
 
 
 class StoreNotEmpty(ValueError):
@@ -40,6 +41,10 @@ def write_rows(store: Store, rows: Sequence[ArticleRow], batch: int = 5000,
     """Write ``rows`` (seq 1, 2, ...) into an empty ``store``, and ``state`` with the last batch;
     returns how many rows were written."""
     check_empty(store)
+    # Until the last batch is in, the store says it is unfinished: one stopped halfway is refused by
+    # every command (it looked like a finished store with the newest articles missing).
+    store.begin_write()
+    store.write_batch([], (), {UNFINISHED_KEY: b"storyline backfill"})
     written = 0
     for i in range(0, len(rows), batch):
         part = rows[i : i + batch]
@@ -49,4 +54,5 @@ def write_rows(store: Store, rows: Sequence[ArticleRow], batch: int = 5000,
         written += len(part)
         if progress is not None:
             progress(written)
+    store.db.execute("DELETE FROM meta WHERE key = ?", (UNFINISHED_KEY,))
     return written

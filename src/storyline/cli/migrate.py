@@ -34,6 +34,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if _sqlite_path(args.source) is not None and os.path.getsize(_sqlite_path(args.source)) == 0:
         raise UsageError(f"{args.source}: an empty file, not a storyline store: nothing to copy")
     source = open_store(args.source)
+    target_file = _sqlite_path(args.target)
+    new_file = target_file is not None and not os.path.exists(target_file)
     try:
         target = open_store(args.target)
     except BaseException:
@@ -51,8 +53,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             shown[table] = rows
             print(f"{PROG} migrate: {table}: {rows:,} rows{'' if rows < 2000 else ' so far'}", file=sys.stderr)
 
+    finished = False
     try:
         report = copy_store(source, target, progress)
+        finished = report.ok
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - a driver error mid-copy: one line, not a traceback
@@ -61,13 +65,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     finally:
         source.close()
         target.close()
+        if new_file and not finished:  # (^C too) leave no half copy behind; a server's is marked unfinished
+            for suffix in ("", "-wal", "-shm", "-writer"):
+                if os.path.exists(target_file + suffix):  # type: ignore[operator]
+                    os.remove(target_file + suffix)  # type: ignore[operator]
     if args.json:
         print(json.dumps({"ok": report.ok, "counts": report.counts, "copied_counts": report.copied_counts,
                           "checksum": report.checksum, "copied_checksum": report.copied_checksum}))
     if not report.ok:
         differ = [t for t in report.counts if report.counts[t] != report.copied_counts.get(t)]
+        kept = "it was removed" if new_file else "it is marked unfinished, and commands refuse it"
         raise StoreError(f"the copy in {target.path} differs from {source.path} "
-                         f"({'rows of ' + ', '.join(differ) if differ else 'checksum'}); do not use it")
+                         f"({'rows of ' + ', '.join(differ) if differ else 'checksum'}; was the store written "
+                         f"to during the copy? stop its writers first); {kept}")
     if not args.quiet:
         c = report.counts
         print(f"{PROG} migrate: copied {c['articles']:,} articles, {c['stories']:,} stories, {c['feeds']:,} feeds, "

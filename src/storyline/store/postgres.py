@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .base import ArticleRow
-from .errors import StoreError
+from .errors import UNFINISHED_KEY, StoreError, refuse_unfinished
 from .open import redact
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import CLEAR_IMPOSSIBLE_DATES, search_text
@@ -231,9 +231,13 @@ class PostgresStore(StoryReads):
         try:
             self._migrate()
             self._prepare_vectors()
+            unfinished = self.conn.execute("SELECT value FROM meta WHERE key = %s", (UNFINISHED_KEY,)).fetchone()
         except psycopg.Error as exc:
             self.conn.close()
             raise StoreError(f"{self.path}: not a usable storyline database ({_first_line(exc)})") from None
+        if unfinished is not None:
+            self.conn.close()
+            refuse_unfinished(self.path, unfinished[0])
         # Advisory locks separate sessions, but an engine waiting on the lock another engine of its own
         # thread holds would wait forever: engines of one process take turns in memory first.
         info = self.conn.info

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import ArticleRow, chunks
-from .errors import StoreError
+from .errors import UNFINISHED_KEY, StoreError, refuse_unfinished
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import CLEAR_IMPOSSIBLE_DATES, fts5_query, plain_words, search_text
 from .reads import StoryReads
@@ -189,11 +189,15 @@ class SQLiteStore(StoryReads):
             self._migrate()  # first: a file that is not ours is refused before anything changes it
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            unfinished = self.db.execute("SELECT value FROM meta WHERE key = ?", (UNFINISHED_KEY,)).fetchone()
         except sqlite3.DatabaseError as exc:
             if "readonly" in str(exc):  # WAL mode needs its -wal and -shm files beside the database
                 raise StoreError(f"{self.path}: cannot write to the file or its folder (read-only), which "
                                  "SQLite needs even to read this store") from None
             raise StoreError(f"{self.path}: not a usable storyline database ({exc})") from None
+        if unfinished is not None:
+            self.db.close()
+            refuse_unfinished(self.path, unfinished[0])
         #: Taken by :meth:`begin_write`, given back by :meth:`write_batch` or :meth:`end_write`.
         self._turns = None if self.path == ":memory:" else WriterTurns(self.path)
 

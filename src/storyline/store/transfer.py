@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StoreError
+from .errors import UNFINISHED_KEY, StoreError
 
 #: Tables with their columns and each column's kind (i: integer, r: real, t: text, b: bytes). The order
 #: is the copy order. Search indexes are not copied: each backend builds its own from the articles.
@@ -46,7 +46,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 
 #: Bookkeeping of one backend that must not travel: the SQLite search index's high-water mark (the
 #: copy's index is built afresh, so the mark would wrongly say it is done).
-LOCAL_META = ("fts_seq",)
+LOCAL_META = ("fts_seq", UNFINISHED_KEY)
 
 _BATCH = 2000
 
@@ -75,6 +75,9 @@ def copy_store(source: Any, target: Any, progress: Callable[[str, int], None] | 
     if busy:
         held = ", ".join(f"{n:,} {t}" for t, n in busy.items())
         raise StoreError(f"{target.path}: not empty ({held}); migrate copies into a new, empty store")
+    # Until the copy is whole and checked, the target says so: a copy stopped halfway (^C, a crash) is
+    # refused by every command, instead of passing for a store with its stories missing.
+    _write(target, "meta", ["key", "value"], [(UNFINISHED_KEY, b"storyline migrate")])
     for table, columns in TABLES.items():
         names = [c for c, _ in columns]
         done = 0
@@ -89,6 +92,8 @@ def copy_store(source: Any, target: Any, progress: Callable[[str, int], None] | 
     report = Report()
     report.counts, report.checksum = table_counts(source), checksum(source)
     report.copied_counts, report.copied_checksum = table_counts(target), checksum(target)
+    if report.ok:
+        _execute(target, f"DELETE FROM meta WHERE key = '{UNFINISHED_KEY}'")
     return report
 
 

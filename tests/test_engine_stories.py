@@ -336,3 +336,18 @@ def test_a_reader_describes_what_the_engine_describes_without_replaying_the_stor
 
 
 EVENTS_SEEN = {r["story"] for r in STREAM}
+
+
+def test_a_person_of_a_place_is_that_person_and_that_place():
+    with Engine(config=Config(embeddings="none")) as engine:
+        for n, tail in enumerate(["Opposition leaders called for an inquiry.", "She denied wrongdoing.",
+                                  "Falk named Jonas Brink as her successor."]):
+            engine.add(Article(id=f"v{n}", title=f"Norland finance minister Varga resigns, report {n}",
+                               text="Finance Minister Ilse Varga of Norland resigned on Tuesday after a report on "
+                                    f"the Kestrel Fund accounts. Bank of Norland shares fell. {tail}",
+                               published=T0 + n * HOUR))
+        (story,) = engine.stories()
+    names = {e.name: e.type for e in story.entities}
+    assert names.get("Ilse Varga") == "person" and "Norland" in names
+    assert "Ilse Varga of Norland" not in names  # a third name beside the two it is made of
+    assert "Bank of Norland" in names  # one word before "of" is no person's name

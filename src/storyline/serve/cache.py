@@ -39,8 +39,8 @@ RETRY = 5.0
 
 
 #: The version of the descriptions stored in ``story_cache``: one stored by an older version (before
-#: keywords were written as words, for one) is stale however unchanged its story.
-DESCRIBED_BY = 2
+#: keywords were written as words, or "X of Place" split in two) is stale however unchanged its story.
+DESCRIBED_BY = 3
 #: How a current description's JSON ends (checked in SQL, which both backends take: no JSON functions).
 _CURRENT = f'%"v":{DESCRIBED_BY}}}'
 

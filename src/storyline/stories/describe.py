@@ -175,6 +175,10 @@ def _similar(text: str, others: Sequence[str], limit: float = 0.5) -> bool:
     return False
 
 
+#: A name of two words or more, "of", and another name.
+_PERSON_OF = re.compile(r"^(\S+(?: \S+)+) of (\S.*)$")
+
+
 def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] = frozenset(),
                  limit: int = 10) -> tuple[Entity, ...]:
     """Names mentioned by the most articles, typed; titles and partial names folded into one name.
@@ -193,6 +197,14 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         names = set()
         for name in found:
             if len(name) < 2 or name.isdigit():
+                continue
+            of = _PERSON_OF.match(name)
+            if of and entity_type(of.group(1), common) == "person":
+                # "Ilse Varga of Norland" is a person and a place, not a third name beside them
+                # ("Bank of England" keeps its "of": one word before it is no person's name).
+                names.add(person_core(of.group(1)))
+                kinds[person_core(of.group(1))] = "person"
+                names.add(of.group(2))
                 continue
             core = person_core(name)
             if core != name:

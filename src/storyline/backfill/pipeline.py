@@ -71,7 +71,7 @@ def backfill(articles: Sequence[Article], store: Store | None = None, config: Co
     report.partitions = len(parts)
     report.warmup_articles = sum(len(t.warmup) for t in tasks)
     report.seconds["plan"] = time.perf_counter() - clock
-    say(f"{len(articles):,} articles in {len(parts)} partitions ({report.warmup_articles:,} read twice "
+    say(f"{len(articles):,} articles in {len(parts)} {'partition' if len(parts) == 1 else 'partitions'} ({report.warmup_articles:,} read twice "
         f"in overlaps), engine {engine}")
 
     clock = time.perf_counter()
@@ -91,6 +91,7 @@ def backfill(articles: Sequence[Article], store: Store | None = None, config: Co
     report.seconds["partition_max"] = max((r.seconds for r in results), default=0.0)
 
     clock = time.perf_counter()
+    say(f"stitching {len(results):,} {'partition' if len(results) == 1 else 'partitions'}")
     stitched = stitch(results)
     report.story_of = stitched.story_of
     report.joins = stitched.joins
@@ -99,7 +100,15 @@ def backfill(articles: Sequence[Article], store: Store | None = None, config: Co
 
     if store is not None:
         clock = time.perf_counter()
-        report.stored = write_rows(store, stitched.rows, state=vocabulary_state(
+        total = len(stitched.rows)
+        shown = [0]
+
+        def writing(written: int) -> None:  # a line per 50,000 (an archive of millions takes minutes)
+            if written - shown[0] >= 50_000 or written == total:
+                shown[0] = written
+                say(f"writing: {written:,} of {total:,} articles")
+
+        report.stored = write_rows(store, stitched.rows, progress=writing, state=vocabulary_state(
             stitched.documents, stitched.df, stitched.common))
         report.seconds["write"] = time.perf_counter() - clock
     else:

@@ -361,3 +361,20 @@ def test_a_round_stopped_while_a_slow_feed_answers_keeps_what_the_others_brought
     engine.flush()
     titles = [t for (t,) in engine.store.db.execute("SELECT title FROM articles")]
     assert titles == ["Olsk harbour reopens after storm"]  # nothing was stored before
+
+
+def test_two_watchers_of_one_store_fetch_each_feed_once(server, clock, engine, tmp_path):
+    outlets = publish(server, until_hours=7)
+    first = watcher(engine, clock)
+    for outlet in outlets:
+        first.feeds.add(server.url(slug(outlet)))
+    with Engine(str(tmp_path / "watch.db")) as other_engine:  # another process's view of the store
+        second = watcher(other_engine, clock)
+
+        async def both():
+            return await asyncio.gather(first.run_round(), second.run_round())
+
+        a, b = asyncio.run(both())
+    assert a.due + b.due == len(outlets)  # each feed taken by one of them
+    assert all(server.hits[slug(o)] == 1 for o in outlets), server.hits  # every feed fetched twice before
+    assert all(f.next_fetch == clock() + 900 for f in first.feeds.all())  # and scheduled as usual

@@ -232,6 +232,32 @@ class FeedStore:
             db.execute("ROLLBACK")
             raise
 
+    def claim(self, feeds: Sequence[Feed], until: float) -> list[Feed]:
+        """Of ``feeds`` (as read), those this process may fetch now: each is marked as taken until
+        ``until``, unless another watcher marked it since it was read. Two watchers of one store then
+        fetch a feed once between them (each used to fetch every due feed). :meth:`save` records the
+        real schedule; :meth:`release` gives back what was taken and not fetched."""
+        taken: list[Feed] = []
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for feed in feeds:
+                cursor = self.db.execute("UPDATE feeds SET next_fetch = ? WHERE id = ? AND coalesce(next_fetch, -1) = ?",
+                                         (until, feed.id, -1 if feed.next_fetch is None else feed.next_fetch))
+                if cursor.rowcount == 1:
+                    taken.append(feed)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return taken
+
+    def release(self, feeds: Sequence[Feed], until: float) -> None:
+        """Give back feeds :meth:`claim` took until ``until`` and whose fetch was not recorded: due
+        again as they were."""
+        for feed in feeds:
+            self.db.execute("UPDATE feeds SET next_fetch = ? WHERE id = ? AND next_fetch = ?",
+                            (feed.next_fetch, feed.id, until))
+
     def reschedule(self, when: float | None = None) -> None:
         """Make every feed due at ``when`` (``None``: now), e.g. to fetch all at once."""
         self.db.execute("UPDATE feeds SET next_fetch = ?", (when,))

@@ -242,6 +242,9 @@ class RoundSummary:
 
 #: A feed that failed this many times in a row is listed as failing in every round summary.
 FAILING_AFTER = 3
+#: Seconds a round holds the feeds it fetches against other watchers of the store (more than a round
+#: takes; one killed mid-round leaves its feeds to be fetched again after this).
+CLAIM_SECONDS = 600.0
 
 
 class Watcher:
@@ -261,6 +264,7 @@ class Watcher:
         self.sleep = sleep
         self.on_feed = on_feed
         self.rounds = 0
+        self._saved: set[int] = set()  # feeds whose fetch this round recorded
 
     # -- schedule ---------------------------------------------------------------------------------
 
@@ -380,9 +384,28 @@ class Watcher:
                    if not (f.last_status in (429, 503) and f.next_fetch is not None and f.next_fetch > now)]
         else:
             due = self.feeds.due(now)
+        # Taken for this round, so that another watcher of the store leaves them alone; given back
+        # below if the round ends before their fetch is recorded.
+        claimed_until = now + CLAIM_SECONDS
+        due = self.feeds.claim(due, claimed_until)
         summary = RoundSummary(started=now, feeds=self.feeds.count(), due=len(due))
         self.rounds += 1
         results: list[FeedResult] = []
+        self._saved = set()
+        try:
+            await self._fetch_and_ingest(due, results, summary, start)
+        except BaseException:
+            try:
+                self.feeds.release([f for f in due if f.id not in self._saved], claimed_until)
+            except Exception:  # noqa: BLE001 - the store itself failed: the first error is the one to say
+                pass
+            raise
+        summary.next_due = self.feeds.next_due()
+        summary.seconds = time.perf_counter() - start
+        return summary
+
+    async def _fetch_and_ingest(self, due: list[Feed], results: list[FeedResult], summary: RoundSummary,
+                                start: float) -> None:
         if due:
             async with Fetcher(self.settings.limits(), self.clock) as fetcher:
                 tasks = [asyncio.ensure_future(self._fetch_feed(fetcher, feed)) for feed in due]
@@ -407,9 +430,6 @@ class Watcher:
             summary.fetch_seconds = time.perf_counter() - start
             self._ingest(results, summary)
             summary.ingest_seconds = time.perf_counter() - start - summary.fetch_seconds
-        summary.next_due = self.feeds.next_due()
-        summary.seconds = time.perf_counter() - start
-        return summary
 
     def _ingest(self, results: list[FeedResult], summary: RoundSummary) -> None:
         """Add the round's articles in order of publication, flush, then record every feed's state.
@@ -432,6 +452,7 @@ class Watcher:
                 result.added += 1
         self.sink.flush()
         self.feeds.save([replace(r.update, articles_added=r.added) for r in results])
+        self._saved.update(r.feed.id for r in results)
         for r in results:
             summary.bytes_received += r.received
             summary.parsed += r.parsed

@@ -196,7 +196,8 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
         log(f"alert deliveries: {left_over} more {'waits' if left_over == 1 else 'wait'} for the next run "
             f"(this one spent its {budget:.0f} s on slow targets)")
     pending, given_up = db.execute(
-        "SELECT coalesce(sum(attempts < ?), 0), coalesce(sum(attempts >= ?), 0) FROM alert_deliveries "
+        "SELECT coalesce(sum(CASE WHEN attempts < ? THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN attempts >= ? THEN 1 ELSE 0 END), 0) FROM alert_deliveries "
         "WHERE delivered_at IS NULL", (MAX_ATTEMPTS, MAX_ATTEMPTS)).fetchone()
     return DeliveryReport(delivered, failed, int(pending), int(given_up))
 

@@ -143,3 +143,11 @@ def test_since_last_counts_what_arrived_late_and_never_counts_an_article_twice(r
     assert story["importance"]["articles"] == 2 and story["importance"]["outlets"] == 2
     assert story["why"].startswith("developing: 2 articles from 2 outlets")
     assert brief["start"] <= newest - 24 * 3600  # the period shown reaches back to the late one
+
+
+def test_a_store_of_undated_news_says_why_it_has_no_brief(run_cli, tmp_path):
+    undated = [{k: v for k, v in r.items() if k != "published"} for r in STREAM[:3]]
+    db = _ingest(run_cli, tmp_path, undated)
+    proc = run_cli("brief", "--db", db)
+    assert proc.returncode == 1
+    assert "none of the store's 3 articles has a publication date" in proc.stderr

@@ -172,7 +172,11 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
         raise BriefError("briefs need an SQLite store")
     end = store.latest_time()
     if end is None:
-        raise BriefError("the store has no dated articles yet; ingest some first")
+        held, = store.db.execute("SELECT count(*) FROM articles").fetchone()
+        if held:  # a brief is of a period: undated news has none
+            raise BriefError(f"none of the store's {held:,} articles has a publication date, and a brief "
+                             "covers a period of time; `storyline stories` lists them")
+        raise BriefError("the store has no articles yet; ingest some first")
     db = store.db
     mark = read_mark(store) if since_last else None
     note = None

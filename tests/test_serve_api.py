@@ -329,3 +329,18 @@ def test_head_is_answered_like_get_without_a_body(server):
         assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
         assert head.headers.get("content-security-policy")
     assert server.client.head("/story/999999999").status_code == 404
+
+
+def test_a_store_that_refuses_writes_is_one_log_line_not_a_traceback(caplog):
+    import logging
+    import sqlite3
+
+    from storyline.serve.db import log_failure
+
+    log = logging.getLogger("storyline.test")
+    with caplog.at_level(logging.ERROR, logger="storyline.test"):
+        log_failure(log, "description cache: stopped", sqlite3.OperationalError("attempt to write a readonly database"))
+    (record,) = caplog.records
+    assert record.exc_info is None  # no traceback for a setting
+    assert record.getMessage() == ("description cache: stopped: the store refuses writes from this login "
+                                   "(attempt to write a readonly database); pages are still served")

@@ -157,6 +157,19 @@ def unavailable(exc: BaseException) -> bool:
     return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
+def denied(exc: BaseException) -> bool:
+    """Whether an error means this login may read the store but not write it (a SELECT-only role, a
+    read-only file): a setting to change, not a bug to debug, so one line rather than a traceback.
+
+    >>> import sqlite3
+    >>> denied(sqlite3.OperationalError("attempt to write a readonly database")), denied(ValueError("x"))
+    (True, False)
+    """
+    if getattr(exc, "sqlstate", None) == "42501":  # PostgreSQL's insufficient_privilege
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc)
+
+
 def first_line(exc: BaseException) -> str:
     """An error's message in one line.
 
@@ -173,6 +186,9 @@ def log_failure(log: logging.Logger, what: str, exc: BaseException, retry: float
     if unavailable(exc):
         again = f"; trying again in {retry:g} s" if retry is not None else ""
         log.error("%s: the database server is unreachable (%s)%s", what, first_line(exc), again)
+    elif denied(exc):
+        log.error("%s: the store refuses writes from this login (%s); pages are still served",
+                  what, first_line(exc))
     else:
         log.error("%s", what, exc_info=exc)
 

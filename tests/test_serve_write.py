@@ -401,3 +401,25 @@ def test_the_api_and_an_ingest_process_write_one_sqlite_store_at_once(server, tm
         single = len({a.story_id for a in alone.add_many(map(to_article, records))})
     stories = query(server.db, "SELECT count(DISTINCT story) FROM articles WHERE seq > ?", (before,))[0][0]
     assert stories <= single * 1.3, (stories, single)
+
+
+def test_a_store_that_refuses_writes_answers_403_not_500(demo, tmp_path, monkeypatch):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from storyline.serve.app import create_app
+    from storyline.serve.settings import Settings
+    from storyline.serve.writer import Writer
+
+    def refused(self, items):  # what a SELECT-only login or a read-only file answers
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Writer, "ingest", refused)
+    db = copy_store(demo, tmp_path / "refusing.db")
+    app = create_app(Settings(db=str(db), token="t0ken", warm=False))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        reply = client.post("/api/articles", json={"title": "Olsk ferry back"},
+                            headers={"Authorization": "Bearer t0ken"})
+    assert reply.status_code == 403, reply.text
+    assert "may read its store but not write to it" in reply.text

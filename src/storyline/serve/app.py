@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Match, Mount
 
 from . import api, pages, queries
 from .conditional import ConditionalGet
-from .db import first_line, unavailable
+from .db import denied, first_line, unavailable
 from .priority import Tracked
 from .security import loopback_host
 from .settings import Settings
@@ -93,6 +93,9 @@ class Guard:
             if unavailable(exc):
                 log.error("error %s on %s %s: the database server is unreachable (%s)", ref, scope.get("method"),
                           scope.get("path"), first_line(exc))
+            elif denied(exc):
+                log.error("error %s on %s %s: the store refuses writes from this login (%s)", ref,
+                          scope.get("method"), scope.get("path"), first_line(exc))
             else:
                 log.error("error %s on %s %s", ref, scope.get("method"), scope.get("path"), exc_info=exc)
             if not started:
@@ -207,6 +210,9 @@ def create_app(settings: Settings) -> FastAPI:
         if unavailable(exc):
             return error(request, 503, "Store unavailable",
                          "The store's database server cannot be reached; try again in a moment.", ref)
+        if denied(exc):  # the server's login may read the store only: a setting, said as such
+            return error(request, 403, "Read-only store",
+                         "This server may read its store but not write to it, so it takes no articles.", ref)
         return error(request, 500, "Something went wrong",
                      "The server could not answer this request. The error was logged.", ref)
 

@@ -165,7 +165,7 @@ def denied(exc: BaseException) -> bool:
     >>> denied(sqlite3.OperationalError("attempt to write a readonly database")), denied(ValueError("x"))
     (True, False)
     """
-    if getattr(exc, "sqlstate", None) == "42501":  # PostgreSQL's insufficient_privilege
+    if getattr(exc, "sqlstate", None) in ("42501", "25006"):  # PostgreSQL: no privilege; a read-only database
         return True
     return isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc)
 

@@ -151,3 +151,14 @@ def test_a_store_of_undated_news_says_why_it_has_no_brief(run_cli, tmp_path):
     proc = run_cli("brief", "--db", db)
     assert proc.returncode == 1
     assert "none of the store's 3 articles has a publication date" in proc.stderr
+
+
+def test_one_old_arrival_does_not_stretch_a_since_last_brief(run_cli, tmp_path):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    first = _brief(run_cli, db, "--since-last")
+    old = bridge(40, 0, OUTLETS[7])
+    old["published"] = min(r["published"] for r in STREAM) - 9 * 365 * 86400  # dated nine years back
+    _ingest(run_cli, tmp_path, [old], "old.jsonl")
+    brief = _brief(run_cli, db, "--since-last")
+    assert brief["articles"] == 1  # counted, as what arrived
+    assert brief["start"] >= first["end"] - 7 * 86400  # but the period reaches back a week at most

@@ -125,7 +125,8 @@ def test_a_csv_stream_and_a_feed_on_stdin_are_read(tmp_path, run_cli):
                    input="\n\nid,title,source\nc1,Dunmere gallery opens new wing,Arts Daily\nc2,,Arts Daily\n")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert (summary["read"], summary["skipped"]) == (0, 0)  # a blank line before the header: as in a file
+    assert (summary["read"], summary["skipped"]) == (1, 1)  # blank lines before the header are skipped
+    assert "<stdin>:5: " in proc.stderr  # and counted in the lines named
     proc = run_cli("ingest", "-", "--db", tmp_path / "csv.db", "--no-embeddings", "--json",
                    input="id,title,source\nc1,Dunmere gallery opens new wing,Arts Daily\nc2,,Arts Daily\n")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -247,17 +247,21 @@ class _Lines:
 def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator[Article | Problem]:
     """Articles from CSV (or TSV) with a header row; column names as in :data:`records.ALIASES`.
 
-    A quote that opens in a row and never closes (``"Crane collapses, 2 hurt``) would swallow every
-    row after it into one cell: such a row, told by a line break in a one-line column (a title, a
-    link, a date), is reported and skipped, and reading goes on at its next line.
+    A quote that opens in a title, a link or a date and never closes (``"Crane collapses, 2 hurt``)
+    would swallow the rows after it into that cell: such a row, told by lines inside the cell that
+    read as rows of their own, is reported and skipped, and reading goes on at its next line. (A
+    title quoted over two lines, as spreadsheets export a cell with a line break, is kept. A quote
+    left open in a body cannot be told from a long body; it still takes the rows after it.)
     """
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_CELL))
     lines = _Lines(handle)
     reader = csv.reader(lines, delimiter=delimiter)
+    first: list[str] | None = []
     try:
-        first = next(reader, None)
+        while first == []:  # blank lines before the header say nothing
+            first = next(reader, None)
     except csv.Error as exc:
-        yield Problem(f"{name}:1", f"unreadable CSV header ({exc})")
+        yield Problem(f"{name}:{len(lines.row)}", f"unreadable CSV header ({exc})")
         return
     if not first:
         return
@@ -267,7 +271,8 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
         raise SourceError(f"{name}: not a table of articles: its first line ({shown}) names no title or text "
                           "column")
     one_line = [i for i, f in enumerate(header) if f.lower() in _ONE_LINE]
-    line = 1  # the physical line the next row starts on
+    delimiters = len(header) - 1  # in a line that reads as a row of its own
+    line = len(lines.row)  # the physical line the header ended on
     while True:
         lines.row = []
         try:
@@ -281,7 +286,9 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
         line += len(taken)
         if not cells:
             continue
-        if len(taken) > 1 and any("\n" in cells[i] or "\r" in cells[i] for i in one_line if i < len(cells)):
+        if len(taken) > 1 and delimiters and any(
+                part.count(delimiter) >= delimiters
+                for i in one_line if i < len(cells) for part in cells[i].splitlines()[1:]):
             yield Problem(f"{name}:{start}", "a quote opened in this row does not close on its line; the row "
                                              "was skipped")
             lines.again = taken[:0:-1]  # its other lines are read again, as rows of their own
@@ -295,6 +302,20 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
             yield to_article({k: v for k, v in row.items() if k})
         except BadRecord as exc:
             yield Problem(f"{name}:{start}", str(exc))
+
+
+def _feed_scope(feed: Any, name: str) -> str:
+    """What a feed file's GUIDs are unique within: the feed's own address (its ``rel="self"`` link),
+    else its site and title together (a site's world and sports feeds share the site's link), else
+    the file's name."""
+    for link in feed.get("links") or []:
+        href = link.get("href") if isinstance(link, dict) else None
+        if link.get("rel") == "self" and isinstance(href, str) and re.match(r"^https?://", href, re.IGNORECASE):
+            return href
+    site = feed.get("link")
+    site = site if isinstance(site, str) and re.match(r"^https?://", site, re.IGNORECASE) else ""
+    title = str(feed.get("title") or "").strip()
+    return f"{site}\n{title}" if site or title else f"file:{name}"
 
 
 #: GUIDs that are globally unique by design: URLs, URNs and tag URIs.
@@ -328,9 +349,7 @@ def read_feed(data: bytes, name: str, notice: Notice | None = None) -> Iterator[
     # A GUID is unique within its feed only ("1", "2"...): it is read in the feed's scope, its site
     # (or its title, or this file), as `storyline watch` reads it in its URL's. Two outlets' files
     # both numbering their entries from 1 lost the second outlet's articles as "already stored".
-    site = parsed.feed.get("link")
-    scope = (site if isinstance(site, str) and re.match(r"^https?://", site, re.IGNORECASE) else None) \
-        or (str(feed_title).strip() if feed_title else "") or f"file:{name}"
+    scope = _feed_scope(parsed.feed, name)
     seen: dict[str, tuple[object, object]] = {}
     for number, entry in enumerate(parsed.entries, start=1):
         link, dropped = entry_link(entry)

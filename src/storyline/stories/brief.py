@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..text.features import Vectorizer
 
 MARK_KEY = "brief_mark"
+#: How far before the last brief's mark a ``--since-last`` brief's period reaches for news that
+#: arrived late (older arrivals are counted too, but do not stretch the period).
+LATE_REACH = 7 * 86400.0
 DEFAULT_SINCE = 24 * 3600.0
 #: In a longer brief, stories that began in its last 24 h are "new", and "what is new" counts from there.
 FRESH = 24 * 3600.0
@@ -195,13 +198,13 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
     if topic:
         found = {store.resolve(story) for _seq, story, _rank in store.search(topic, limit=5000)}
         ids = [i for i in ids if i in found]
-    stream = [r[0] for r in db.execute("SELECT published FROM articles WHERE published >= ? "
-                                       "ORDER BY published", (start - 13 * 3600,))]
 
     if cut_seq is not None:  # what arrived late, dated before the mark, is of this period too
         late, = db.execute("SELECT min(published) FROM articles WHERE seq > ?", (cut_seq,)).fetchone()
-        if late is not None:
-            start = min(start, float(late))
+        if late is not None:  # (a week back at most: one article of 2015 must not make a decade's period)
+            start = min(start, max(float(late), start - LATE_REACH))
+    stream = [r[0] for r in db.execute("SELECT published FROM articles WHERE published >= ? "
+                                       "ORDER BY published", (start - 13 * 3600,))]
     fresh_from = max(start, end - FRESH)
 
     def in_period(row) -> bool:

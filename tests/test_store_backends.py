@@ -300,6 +300,29 @@ def test_a_dead_server_is_one_clear_line(run_cli, command):
     assert "cannot connect to PostgreSQL" in line and "news:***@127.0.0.1:9/news" in line
 
 
+def test_server_connections_give_up_on_a_vanished_host_unless_the_url_says_otherwise(pg_server):
+    # A server host that disappears mid-session must end a read within about a minute, not hang it:
+    # every connection (the store's and the web server's) asks the kernel for keepalive probes.
+    from storyline.serve import db as serve_db
+
+    url = pg_server.new_database()
+    store = open_store(url)
+    page = serve_db.open_connection(url, readonly=True)
+    try:
+        for conn in (store.conn, page.conn):
+            params = conn.info.get_parameters()
+            assert {key: params.get(key) for key in pg_store.LIVENESS} == pg_store.LIVENESS
+    finally:
+        store.close()
+        page.conn.close()
+    own = pg_store.connect(url + ("&" if "?" in url else "?") + "keepalives_idle=5")
+    try:
+        params = own.info.get_parameters()
+        assert params["keepalives_idle"] == "5" and params["tcp_user_timeout"] == "60000"
+    finally:
+        own.close()
+
+
 def test_an_unknown_backend_is_refused():
     with pytest.raises(StoreError, match="unknown store backend 'mysql'"):
         open_store("mysql://localhost/news")

@@ -90,10 +90,9 @@ def open_connection(path: str, readonly: bool) -> Connection:
 
 
 def _connect(url: str, readonly: bool) -> Any:
-    import psycopg
+    from ..store.postgres import connect
 
-    # autocommit: no snapshot (or lock) is held between a page's statements, as on SQLite.
-    raw = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="storyline-serve")
+    raw = connect(url, application_name="storyline-serve")
     if readonly:
         raw.execute("SET default_transaction_read_only = on")
     return raw

@@ -37,6 +37,25 @@ from .turns import ProcessTurns
 from .vectors import (PGVECTOR_DIM, SCAN_CHUNK, Neighbour, as_query, halfvec_copy, halfvec_text, meaning_of,
                       scan_nearest)
 
+#: TCP liveness checks for every connection: keepalive probes after 30 s of silence (3 unanswered, 10 s
+#: apart, end it) and at most 60 s for data the server never acknowledges. A server host that vanishes
+#: (powered off, a network that drops packets) is then an error within about a minute, where a read
+#: would otherwise wait for it forever. A URL's own settings win; Unix sockets ignore them.
+LIVENESS: dict[str, str] = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10",
+                            "keepalives_count": "3", "tcp_user_timeout": "60000"}
+
+
+def connect(url: str, application_name: str = "storyline") -> Any:
+    """A psycopg connection in autocommit mode with :data:`LIVENESS`, as every part of storyline opens
+    one (no snapshot or lock is held between statements, as on SQLite). psycopg's errors go up."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    given = conninfo_to_dict(url)
+    extra = {key: value for key, value in LIVENESS.items() if key not in given}
+    return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=application_name, **extra)
+
+
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped. The list is
 # PostgreSQL's own (its version numbers need not follow SQLite's), but the tables mean the same.
 MIGRATIONS: list[str] = [
@@ -224,8 +243,7 @@ class PostgresStore(StoryReads):
         try:
             # autocommit: every statement outside an explicit transaction commits, so a reader never
             # holds a snapshot (or locks) open between calls.
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                                        application_name="storyline")
+            self.conn = connect(url)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: cannot connect to PostgreSQL ({_first_line(exc)})") from None
         try:

@@ -295,6 +295,25 @@ def test_a_csv_quote_that_never_closes_costs_its_row_only(tmp_path, run_cli):
     assert len(long["text"]) == 200_000  # cut as a JSONL text is
 
 
+def test_a_csv_body_whose_quote_never_closes_costs_its_row_only(tmp_path, run_cli):
+    src = tmp_path / "body.csv"
+    rows = [f'Olsk harbour report number {n},https://post.example/{n},"Crews worked at pier {n}, all day."'
+            for n in range(1, 21)]
+    rows[3] = 'Crane collapses at Seline harbour,https://post.example/crane,"Two hurt, one badly.'  # never closed
+    # A body over lines, with commas and even a line of two commas, is still one body:
+    rows[9] = ('Seline ferry terminal approved,https://post.example/ferry,"The vote, held late, passed.\n'
+               'Yes, no, abstain: 5, 2, 1.\nWork starts in May."')
+    src.write_text("title,url,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "body.db"
+    summary, proc = ingest_json(run_cli, src, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{src}:5: a quote opened in this row does not close on its line" in proc.stderr
+    assert summary["read"] == 19 and summary["skipped"] == 1
+    texts = {r["title"]: r["text"] for r in stored(db).values()}
+    assert texts["Olsk harbour report number 20"] == "Crews worked at pier 20, all day."
+    assert texts["Seline ferry terminal approved"].count("\n") == 2
+
+
 def test_field_names_match_whatever_their_case(tmp_path, run_cli):
     """Spreadsheets and feeds capitalise column names ("Title", "URL", "pubDate"): same fields."""
     src = tmp_path / "caps.csv"

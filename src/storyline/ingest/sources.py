@@ -222,6 +222,9 @@ _ONE_LINE = frozenset(name for field in ("id", "title", "url", "published", "sou
                       for name in ALIASES[field])
 #: Columns of which a table of articles has at least one.
 _ARTICLE_COLUMNS = frozenset(ALIASES["title"] + ALIASES["text"])
+_TEXT_COLUMNS = frozenset(ALIASES["text"])
+_URL_COLUMNS = frozenset(ALIASES["url"])
+_A_LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)
 #: The longest CSV cell read (a text is cut to records.MAX_TEXT later, as in JSONL; Python's default,
 #: 131,072, ended the file at the first long article).
 _CSV_CELL = 8 * 1024 * 1024
@@ -250,8 +253,10 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
     A quote that opens in a title, a link or a date and never closes (``"Crane collapses, 2 hurt``)
     would swallow the rows after it into that cell: such a row, told by lines inside the cell that
     read as rows of their own, is reported and skipped, and reading goes on at its next line. (A
-    title quoted over two lines, as spreadsheets export a cell with a line break, is kept. A quote
-    left open in a body cannot be told from a long body; it still takes the rows after it.)
+    title quoted over two lines, as spreadsheets export a cell with a line break, is kept.) A body
+    spans lines and has commas of its own, so a quote left open in a body is told by a line inside it
+    that reads as a whole row with a link in the link column; without a link column it cannot be told
+    from a long body, and it still takes the rows after it.
     """
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_CELL))
     lines = _Lines(handle)
@@ -272,6 +277,20 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
                           "column")
     one_line = [i for i, f in enumerate(header) if f.lower() in _ONE_LINE]
     delimiters = len(header) - 1  # in a line that reads as a row of its own
+    texts = [i for i, f in enumerate(header) if f.lower() in _TEXT_COLUMNS]
+    links = [i for i, f in enumerate(header) if f.lower() in _URL_COLUMNS]
+
+    def a_row(part: str) -> bool:
+        """Whether a line inside a body cell is a whole row of this table with a link where links go:
+        prose has commas, but hardly a line of exactly this many cells with a URL in the right one."""
+        if part.count(delimiter) < delimiters:
+            return False
+        try:
+            cells = next(csv.reader([part], delimiter=delimiter), [])
+        except csv.Error:
+            return False
+        return len(cells) == len(header) and any(_A_LINK.match(cells[i].strip()) for i in links)
+
     line = len(lines.row)  # the physical line the header ended on
     while True:
         lines.row = []
@@ -286,9 +305,10 @@ def read_csv(handle: Iterable[str], name: str, delimiter: str = ",") -> Iterator
         line += len(taken)
         if not cells:
             continue
-        if len(taken) > 1 and delimiters and any(
+        if len(taken) > 1 and delimiters and (any(
                 part.count(delimiter) >= delimiters
-                for i in one_line if i < len(cells) for part in cells[i].splitlines()[1:]):
+                for i in one_line if i < len(cells) for part in cells[i].splitlines()[1:]) or any(
+                a_row(part) for i in texts if i < len(cells) for part in cells[i].splitlines()[1:])):
             yield Problem(f"{name}:{start}", "a quote opened in this row does not close on its line; the row "
                                              "was skipped")
             lines.again = taken[:0:-1]  # its other lines are read again, as rows of their own

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 
 from brief_fixtures import LATER, OUTLETS, STREAM, bridge, write
+
+
+_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def _unix(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def _brief(run_cli, db, *args: str) -> dict:
@@ -52,6 +61,9 @@ def test_markdown_brief_reads_like_a_report_and_topic_filters(run_cli, tmp_path)
     assert [s["headline"] for s in topic["stories"]] == [s["headline"] for s in _brief(
         run_cli, db, "--since", "48h")["stories"] if "Corvane" in s["headline"]]
     short = _brief(run_cli, db, "--since", "3h")  # only the burst's tail and the festival
+    assert json.loads(run_cli("brief", "--db", db, "--since", "3h", "--json").stdout) == short  # an alias
+    # Times are ISO 8601 UTC strings, as in `stories --json` (so they also sort as text).
+    assert all(_ISO.fullmatch(t) for t in (short["start"], short["end"], short["fresh_from"]))
     assert all(s["last_seen"] >= short["start"] for s in short["stories"])
     assert not any("Salvern" in s["headline"] for s in short["stories"])
 
@@ -142,7 +154,7 @@ def test_since_last_counts_what_arrived_late_and_never_counts_an_article_twice(r
     # The story's weight counts the two that arrived, not what the last brief reported already.
     assert story["importance"]["articles"] == 2 and story["importance"]["outlets"] == 2
     assert story["why"].startswith("developing: 2 articles from 2 outlets")
-    assert brief["start"] <= newest - 24 * 3600  # the period shown reaches back to the late one
+    assert _unix(brief["start"]) <= newest - 24 * 3600  # the period shown reaches back to the late one
 
 
 def test_a_store_of_undated_news_says_why_it_has_no_brief(run_cli, tmp_path):
@@ -161,4 +173,4 @@ def test_one_old_arrival_does_not_stretch_a_since_last_brief(run_cli, tmp_path):
     _ingest(run_cli, tmp_path, [old], "old.jsonl")
     brief = _brief(run_cli, db, "--since-last")
     assert brief["articles"] == 1  # counted, as what arrived
-    assert brief["start"] >= first["end"] - 7 * 86400  # but the period reaches back a week at most
+    assert _unix(brief["start"]) >= _unix(first["end"]) - 7 * 86400  # but the period reaches back a week at most

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+def iso(ts: float | None) -> str | None:
+    """A Unix time as every JSON of storyline's writes it: ISO 8601 in UTC, to the second.
+
+    >>> iso(0.0), iso(None)
+    ('1970-01-01T00:00:00Z', None)
+    """
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

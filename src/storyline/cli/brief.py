@@ -24,8 +24,11 @@ def add_parsers(sub: Any, db_help: Callable[[], str], duration: Callable[[str], 
     when.add_argument("--since-last", action="store_true",
                       help="what arrived since the last --since-last brief (a newsletter's next issue)")
     p.add_argument("--topic", metavar="QUERY", help="only stories a full-text query finds (e.g. 'port strike')")
-    p.add_argument("--format", choices=("md", "html", "json"), default=None,
-                   help="Markdown (default), HTML or JSON; by default, what --out's extension says")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--format", choices=("md", "html", "json"), default=None,
+                      help="Markdown (default), HTML or JSON; by default, what --out's extension says")
+    form.add_argument("--json", dest="format", action="store_const", const="json",
+                      help="the same as --format json (as every other command spells it)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--limit", type=positive, default=10, metavar="N", help="at most N stories (default 10)")
     p.add_argument("--db", help=db_help())

@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import asdict
 from datetime import datetime, timezone
 
-from ..model import Story
+from ..model import Story, iso
 from ..stories.storylines import Storyline
 
 
@@ -17,10 +17,6 @@ def when(ts: float | None, with_date: bool = True) -> str:
         return "undated"
     fmt = "%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC"
     return datetime.fromtimestamp(ts, timezone.utc).strftime(fmt)
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

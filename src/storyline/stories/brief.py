@@ -17,6 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ..model import iso
 from .importance import Importance, explain_burst, importance
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,8 +133,27 @@ class Brief:
         return [s for s in self.stories if s.status == "developing"]
 
     def to_json(self) -> dict[str, object]:
-        """Plain JSON-ready data (times as Unix seconds)."""
+        """Plain JSON-ready data, times as ISO 8601 UTC strings like every other JSON of storyline's
+        (``storyline stories --json``, the HTTP API).
+
+        >>> b = Brief(start=0.0, end=7200.0, fresh_from=0.0, topic=None, previous=None, articles=0,
+        ...           outlets=0, executive=())
+        >>> b.to_json()["start"], b.to_json()["hours"]
+        ('1970-01-01T00:00:00Z', 2.0)
+        """
         out = asdict(self)
+        for key in ("start", "end", "fresh_from"):
+            out[key] = iso(out[key])
+        if out["previous"] is not None:
+            out["previous"]["clock"] = iso(out["previous"]["clock"])
+            out["previous"]["made_at"] = iso(out["previous"]["made_at"])
+        for story in out["stories"]:
+            story["first_seen"], story["last_seen"] = iso(story["first_seen"]), iso(story["last_seen"])
+            for link in story["links"]:
+                link["published"] = iso(link["published"])
+            burst = story["importance"]["burst"]
+            if burst is not None:
+                burst["at"] = iso(burst["at"])
         out["hours"] = round((self.end - self.start) / 3600, 1)
         return out
 

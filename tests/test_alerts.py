@@ -4,6 +4,7 @@ is retried with back-off), a command gets them on stdin, and nothing repeats aft
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -59,7 +60,7 @@ def receiver():
 
 def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, receiver):
     db = tmp_path / "a.db"
-    env = {"STORYLINE_ALERT_RETRY": "0.2"}
+    env = {"STORYLINE_ALERT_RETRY": "0.2", "STORYLINE_PUBLIC_URL": "https://news.example.org/"}
     assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
     out = tmp_path / "command-alerts.jsonl"
     for args in (("bridge", "--query", "Tarvik", "--webhook", receiver.url),
@@ -80,6 +81,7 @@ def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, re
     listed = json.loads(run_cli("alerts", "--json", "--db", db).stdout)
     assert sorted((a["watchlist"], a["condition"]) for a in listed) == [("bridge", "burst"), ("festival", "match")]
     assert all(a["pending_deliveries"] == 1 and "HTTP 500" in a["last_error"] for a in listed)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["fired_at"]) for a in listed)
     due = query(db, "SELECT attempts, next_try > 0 FROM alert_deliveries WHERE delivered_at IS NULL")
     assert due == [(1, 1), (1, 1)]  # rescheduled, with back-off
 
@@ -89,6 +91,9 @@ def test_alerts_fire_once_are_retried_and_survive_restarts(run_cli, tmp_path, re
     assert sorted((b["watchlist"], b["condition"]) for b in got) == [("bridge", "burst"), ("festival", "match")]
     bridge = next(b for b in got if b["watchlist"] == "bridge")
     assert "Tarvik" in bridge["headline"] and bridge["articles"] == 8 and "in 6 h" in bridge["reason"]
+    # A chat message can link to the story's page, and times read as everywhere else in storyline's JSON.
+    assert bridge["page"] == f"https://news.example.org/story/{bridge['story']}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", bridge["last_seen"])
     assert {h for _, _, h in receiver.received} == {str(b["alert"]) for b in got}  # same id on each retry
 
     # restarts: new articles for both stories, and the same files again, in new processes

@@ -52,6 +52,7 @@ def test_add_list_remove(run_cli, tmp_path):
     rows = json.loads(run_cli("feeds", "list", "--json", "--db", db).stdout)
     assert [(r["id"], r["state"], r["articles_seen"], r["last_error"]) for r in rows] == \
         [(1, "new", 0, None), (2, "new", 0, None), (3, "new", 0, None)]
+    assert all(r["added_at"].endswith("Z") and r["next_fetch"] is None for r in rows)  # ISO, as all JSON
 
     proc = run_cli("feeds", "remove", "2", "https://harbor.example/rss", "99", "--db", db)
     assert proc.returncode == 1

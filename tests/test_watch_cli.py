@@ -41,6 +41,7 @@ def test_watch_once_on_200_feeds_takes_less_than_10_seconds(run_cli, server, tmp
     summary = json.loads(proc.stdout)
     assert (summary["due"], summary["fetched"], summary["failed"], summary["parsed"]) == (200, 200, 0, 200)
     assert summary["added"] == 2000 and summary["entries"] == 2000
+    assert summary["started"].endswith("Z") and summary["next_due"] > summary["started"]  # ISO times
     assert 40 < summary["new"] < 400  # stories covered by many outlets, not one story per article
     (last,) = [line for line in proc.stderr.splitlines() if line.startswith("watch: 200 feeds in")]
     assert "200 fetched, 0 not modified, 0 failed; 2,000 new articles" in last

@@ -9,10 +9,12 @@ costs what the ingest added, not the archive.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..model import iso
 from .watchlists import Watchlist, Watchlists, matching_stories
 
 #: A burst alert needs the burst to end within this many seconds of the newest article.
@@ -35,6 +37,16 @@ class Alert:
 BASELINE_PAYLOAD = '{"baseline": true}'
 #: SQL for "this alert row fired" (is not one of those), on a table or alias whose column is ``payload``.
 FIRED = "payload <> '" + BASELINE_PAYLOAD + "'"
+
+
+def story_page(story: int) -> str:
+    """Where a story is read in the web app: ``/story/ID`` on ``$STORYLINE_PUBLIC_URL`` (the address
+    users reach ``storyline serve`` at) when that is set, so a chat message links to it; else the path.
+
+    >>> story_page(12) if not os.environ.get("STORYLINE_PUBLIC_URL") else "/story/12"
+    '/story/12'
+    """
+    return os.environ.get("STORYLINE_PUBLIC_URL", "").strip().rstrip("/") + f"/story/{story}"
 
 
 def _max_seq(db) -> int:
@@ -96,8 +108,8 @@ def evaluate(store, common: Iterable[str] = ()) -> list[Alert]:
                 payload: dict[str, object] = {
                     "watchlist": wl.name, "condition": condition, "reason": reason, "story": story,
                     "headline": story_title(lead), "articles": len(rows),
-                    "outlets": len({r.source or "" for r in rows}), "last_seen": max(times) if times else None,
-                    "url": lead.url}
+                    "outlets": len({r.source or "" for r in rows}),
+                    "last_seen": iso(max(times)) if times else None, "url": lead.url, "page": story_page(story)}
                 cur = db.execute("INSERT OR IGNORE INTO alerts (watchlist, story, condition, fired_at, payload) "
                                  "VALUES (?, ?, ?, ?, ?)", (wl.id, story, condition, time.time(), json.dumps(payload)))
                 if cur.rowcount != 1:

@@ -243,11 +243,13 @@ def _feeds_import(args: argparse.Namespace) -> int:
 
 
 def _feed_json(feed, now: float) -> dict[str, Any]:
+    from ..model import iso
+
     state = "new" if feed.last_fetch is None else "failing" if feed.failures else "ok"
     return {"id": feed.id, "url": feed.url, "title": feed.title, "site": feed.site, "state": state,
-            "category": feed.category, "added_at": feed.added_at, "last_fetch": feed.last_fetch,
+            "category": feed.category, "added_at": iso(feed.added_at), "last_fetch": iso(feed.last_fetch),
             "last_status": feed.last_status, "last_error": feed.last_error, "failures": feed.failures,
-            "next_fetch": feed.next_fetch, "articles_seen": feed.articles_seen,
+            "next_fetch": iso(feed.next_fetch), "articles_seen": feed.articles_seen,
             "warning": feed.extra.get("warning")}
 
 

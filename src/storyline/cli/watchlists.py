@@ -125,7 +125,7 @@ def _make_store(db: str | None) -> None:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from .render import plural
+    from .render import iso, plural
     from ..alerts.rules import FIRED
     from ..alerts.delivery import MAX_ATTEMPTS, drain, requeue
     from .main import UsageError, _open_reader
@@ -168,7 +168,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                     "reason": data.get("reason"), "pending_deliveries": pending,
                     "given_up_deliveries": given_up, "last_error": error})
     if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=1))
+        print(json.dumps([{**a, "fired_at": iso(a["fired_at"])} for a in out], ensure_ascii=False, indent=1))
         return status
     if not out:
         print("No alerts yet.")

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..model import Article, Assignment
+from ..model import Article, Assignment, iso
 from .entries import FeedParseError, ParsedFeed, parse_feed
 from .feeds import Feed, FeedStore, FeedUpdate
 from .fetch import PAGE_ACCEPT, FetchError, Fetched, Fetcher, FetchLimits
@@ -233,10 +233,12 @@ class RoundSummary:
         return self.new + self.joined + self.copy
 
     def to_dict(self) -> dict[str, Any]:
+        """The counters as ``watch --json`` prints them (times in ISO 8601 UTC, as all its JSON)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["added"] = self.added
         if out["next_due"] is not None and not math.isfinite(out["next_due"]):
             out["next_due"] = out["started"]
+        out["started"], out["next_due"] = iso(out["started"]), iso(out["next_due"])
         return out
 
 

@@ -57,10 +57,13 @@ def test_version(run_cli):
 
 
 def test_bad_arguments_are_usage_errors(run_cli, stream_db):
-    for args in (["stories", "--since", "soon"], ["stories", "--limit", "0"], ["show", "seven"]):
+    for args in (["stories", "--since", "soon"], ["stories", "--limit", "0"], ["show", "seven"],
+                 ["stories", "--since", "0h"], ["brief", "--since", "0"]):
         proc = run_cli(*args, "--db", stream_db)
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr and "usage:" in proc.stderr
+    # an empty period is refused as the web's ?since=0h is, not read as the newest article's second
+    assert "duration above zero" in run_cli("stories", "--since", "0h", "--db", stream_db).stderr
 
 
 # -- stories --------------------------------------------------------------------------------------

@@ -42,6 +42,15 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _age(text: str) -> float:
+    """A ``--since`` age: a duration above zero, as the web's ``?since=`` takes it (``0h`` would be the
+    newest article's second alone)."""
+    seconds = _duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is no period; give a duration above zero (e.g. 6h, 24h, 7d)")
+    return seconds
+
+
 def _positive(text: str) -> int:
     """A count of 1 or more; beyond what SQLite can hold it is capped there (a limit that large means all)."""
     from ..config import MAX_INT
@@ -99,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stories", help="list top stories, newest activity first",
                        description="List stories, most recently active first. --since counts back from the "
                                    "newest article in the store.")
-    p.add_argument("--since", type=_duration, metavar="AGE", help="only stories active within AGE (e.g. 24h, 7d)")
+    p.add_argument("--since", type=_age, metavar="AGE", help="only stories active within AGE (e.g. 24h, 7d)")
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N stories (default 20)")
     p.add_argument("--sort", choices=("activity", "coverage"), default="activity",
                    help="newest activity first (default), or most outlets and articles first")
@@ -156,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                 "addresses too")
 
     add_feed_parsers(sub, _db_help, _duration, _positive)  # feeds, watch
-    add_brief_parsers(sub, _db_help, _duration, _positive)  # brief
+    add_brief_parsers(sub, _db_help, _age, _positive)  # brief
     add_watchlist_parsers(sub, _db_help, _positive)  # watchlist, alerts
     add_migrate_parser(sub)  # migrate
     add_backfill_parsers(sub, _db_help, _duration, _positive)  # backfill

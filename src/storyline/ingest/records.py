@@ -41,7 +41,18 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshi
                        r"ncid|soc_src|soc_trk|smid|share|s_cid|_ga|yclid|spm|rss|track)$", re.IGNORECASE)
 _DROP_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BREAKS = re.compile(r"<\s*(br|/p|/div|/h\d|/li)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+#: HTML's elements (and any ``prefix:name`` of Word's or a feed's XML): only these are tags. Text that
+#: merely holds angle brackets ("5 < 6 > 4", "x<y and y>z", a ticker "<AAPL.O>") is kept as written.
+_ELEMENTS = ("a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|canvas|"
+             "caption|center|cite|code|col|colgroup|data|dd|del|details|dfn|dialog|div|dl|dt|em|embed|"
+             "fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hgroup|hr|html|"
+             "i|iframe|img|input|ins|kbd|label|legend|li|link|main|map|mark|menu|meta|meter|nav|nobr|"
+             "noscript|object|ol|optgroup|option|output|p|param|picture|pre|progress|q|rp|rt|ruby|s|samp|"
+             "script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|"
+             "td|template|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr|"
+             "[a-z][a-z0-9]*:[a-z][a-z0-9.-]*")
+_TAG = re.compile(r"<!--.*?-->|<[!?][a-z][^<>]*>|</?(?:" + _ELEMENTS + r")(?:\s[^<>]*)?/?>",
+                  re.IGNORECASE | re.DOTALL)
 _BLANK_LINES = re.compile(r"\n\n+")
 _MESSY = ("  ", "\t", "\r", "\xa0", " \n", "\n ", "\f", "\v", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e", "\x85")
 
@@ -84,6 +95,8 @@ def strip_html(value: str) -> str:
 
     >>> strip_html("<p>Troops <b>move</b> &amp; wait</p><script>alert(1)</script>")
     'Troops move & wait'
+    >>> strip_html("If 5 < 6 > 4, <Acme> gains: x<y and y>z <!-- note -->")
+    'If 5 < 6 > 4, <Acme> gains: x<y and y>z'
     """
     value = clean_text(value)
     if "<" in value:

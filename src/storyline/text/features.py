@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import marshal
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter, mul
@@ -22,6 +23,34 @@ from .scan import scan
 
 #: Prefix of name keys, so a name and an ordinary word spelled alike are counted apart.
 NAME = "@"
+
+#: Words of a title that only dates its page ("Last Updated: Tuesday, 20 December 2005, 10:39 GMT").
+_STAMP_WORDS = frozenset("""updated posted published last at on article am pm gmt est et ist utc edt pst cst
+    pdt cet bst monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mon tue
+    wed thu fri sat sun a p m""".split())
+_STAMP_TOKEN = re.compile(r"[^\W_]+")
+_LEDE_END = re.compile(r"(?<=[a-z0-9\"”’)])[.!?](?=\s+[A-Z\"“])|\n")
+
+
+def is_timestamp(title: str) -> bool:
+    """True when a title only dates its page: then it says nothing of the event.
+
+    >>> is_timestamp("Posted 11 / 27 / 2005 7: 21 AM"), is_timestamp("8: 24am:"), is_timestamp("Quake hits Qeshm on Monday")
+    (True, True, False)
+    """
+    ws = _STAMP_TOKEN.findall(title.lower())
+    return bool(ws) and all(w in _STAMP_WORDS or w.rstrip("stndrhapm").isdigit() for w in ws)
+
+
+def lede(body: str, words: int = 30) -> str:
+    """The body's first sentence (at most ``words`` words), to stand in for a headline that is none.
+
+    >>> lede("Quake strikes Qeshm island. Five are hurt.")
+    'Quake strikes Qeshm island'
+    """
+    m = _LEDE_END.search(body)
+    return " ".join((body[: m.start()] if m else body).split()[:words])
 
 
 @dataclass(slots=True)
@@ -86,11 +115,18 @@ class Vectorizer:
     def learn_transform(self, title: str, body: str) -> Features:
         """Count the article in the document frequencies, then weight its vectors with them."""
         common = self.common
+        if body and is_timestamp(title):  # a dateline for a headline: the body's first sentence says more
+            title = lede(body)
         title_case = is_title_case(title)
         head = scan(title, common, title_case)
         main = scan(body, common, False, self.max_body_words * 7) if body else None
         title_counts = Counter(head.terms)
         body_counts = Counter(main.terms) if main else Counter()
+        if title_counts and body_counts and title_counts.keys().isdisjoint(body_counts):
+            # A body that never uses a word of its headline is not the article's text: a scraped page's
+            # furniture (a video playlist, a sign-in box, a paywall) or a tweet's chrome. Its words are
+            # left out (the article is scored as a headline); its names are kept.
+            body_counts = Counter()
         # A title-case headline's capitals say nothing when a body can speak for the names.
         name_list = (main.names if main else []) + ([] if title_case and main else head.names)
         if not ALIASES.keys().isdisjoint(name_list):

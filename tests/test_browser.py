@@ -153,6 +153,22 @@ def test_a_linked_article_shows_below_the_header_and_is_marked(server, browser, 
         p.close()
 
 
+def test_a_story_page_fits_a_phone(server, browser):
+    """The timeline chart scrolls within its frame; the page itself never scrolls sideways."""
+    story = server.get("/api/stories?limit=1").json()["stories"][0]
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone.goto(server.base + f"/story/{story['id']}")
+        assert phone.locator("svg.timeline").count() == 1
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 391, width
+        chart = phone.evaluate("(() => { const c = document.querySelector('.chart');"
+                               " return [c.scrollWidth, c.clientWidth]; })()")
+        assert chart[0] > chart[1]  # the chart keeps its readable width, scrolled within its frame
+    finally:
+        phone.close()
+
+
 def test_long_words_do_not_widen_a_phone_page(server, browser):
     """A 300-letter query or name made the page 2,000-6,000 px wide on a phone."""
     word = "Kessling" * 40

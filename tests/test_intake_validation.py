@@ -390,3 +390,21 @@ def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path):
     src.write_bytes("title,url\nOlsk café opens,https://a.example/c\n".encode("utf-16"))
     (article,) = items(src)
     assert article.title == "Olsk café opens" and article.url == "https://a.example/c"
+
+
+def test_an_article_dated_in_the_future_is_kept_with_a_warning(tmp_path, run_cli):
+    # One such date moves the end of every window (they count back from the newest article), so a
+    # user must hear of it; the file may be a schedule, so nothing is dropped.
+    src = tmp_path / "ahead.jsonl"
+    src.write_text(json.dumps({"title": "Olsk council minutes", "published": "2099-11-22T10:00:00Z"}) + "\n"
+                   + json.dumps({"title": "Seline harbour opens", "published": T0}) + "\n", encoding="utf-8")
+    db = tmp_path / "ahead.db"
+    proc = run_cli("ingest", src, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert (f"storyline: warning: {src}: 1 article dated in the future (the latest 2099-11-22 10:00 UTC)"
+            in proc.stderr)
+    assert query(db, "SELECT count(*) FROM articles")[0][0] == 2
+    now = tmp_path / "now.jsonl"
+    now.write_text(json.dumps({"title": "Dunmere ferry runs", "published": T0}) + "\n", encoding="utf-8")
+    quiet = run_cli("ingest", now, "--db", db)
+    assert "dated in the future" not in quiet.stderr

@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -236,6 +237,10 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         if not quiet:
             progress.update(counts["read"])
 
+    from ..ingest.records import FUTURE_SLACK
+    from .render import plural, when
+
+    future = time.time() + FUTURE_SLACK
     try:
         for path in args.files:
             try:
@@ -243,6 +248,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                 if _trickles(path):  # write what arrived whenever the input pauses (see ingest.pauses)
                     items = with_pauses(items, pause=1.0)
                 records = 0
+                ahead, newest = 0, 0.0  # articles dated in the future (they move every window's end)
                 for item in items:
                     records += item is not PAUSED
                     if item is PAUSED:
@@ -257,9 +263,15 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                             problems_shown += 1
                         continue
                     counts["read"] += 1
+                    if item.published is not None and item.published > future:
+                        ahead, newest = ahead + 1, max(newest, item.published)
                     batch.append(item)
                     if len(batch) >= 64:
                         place()
+                if ahead:
+                    notice(f"{path}: {plural(ahead, 'article')} dated in the future (the latest "
+                           f"{when(newest)}): `--since`, briefs and the web count back from the newest "
+                           "article's date, so their windows end there")
                 if not records and path != "-" and _blank(path):  # likely not the file that was meant
                     raise SourceError(f"{path}: no articles in it (it is empty)")
             except SourceError as exc:

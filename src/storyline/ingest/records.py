@@ -56,6 +56,12 @@ _TAG = re.compile(r"<!--.*?-->|<[!?][a-z][^<>]*>|</?(?:" + _ELEMENTS + r")(?:\s[
 _BLANK_LINES = re.compile(r"\n\n+")
 _MESSY = ("  ", "\t", "\r", "\xa0", " \n", "\n ", "\f", "\v", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e", "\x85")
 
+#: How far after the clock an article may be dated before it is called "in the future" (time zones
+#: written wrong are hours off): one dated years ahead would top every page as "just now" and empty every
+#: time window, which count back from the newest article. The server refuses it; `ingest` warns (a file
+#: may be an archive, or a schedule).
+FUTURE_SLACK = 24 * 3600.0
+
 MAX_TITLE = 1_000
 MAX_TEXT = 200_000
 

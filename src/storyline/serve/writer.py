@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from ..cli.render import iso
-from ..ingest.records import ALIASES, MAX_TEXT, MAX_TITLE, BadRecord, to_article
+from ..ingest.records import ALIASES, FUTURE_SLACK, MAX_TEXT, MAX_TITLE, BadRecord, to_article
 from .db import log_failure, open_store, usable
 
 log = logging.getLogger("storyline.serve")
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from ..store.base import Store
 
 MAX_BATCH = 5000
-#: How far after the server's clock an article sent to it may be dated (time zones written wrong are
-#: hours off): one dated years ahead would top every page as "just now" and empty every time window.
-FUTURE_SLACK = 24 * 3600.0
 T = TypeVar("T")
 
 #: The most characters the web takes in each field of an article, counted as sent (markup included):

@@ -408,3 +408,17 @@ def test_an_article_dated_in_the_future_is_kept_with_a_warning(tmp_path, run_cli
     now.write_text(json.dumps({"title": "Dunmere ferry runs", "published": T0}) + "\n", encoding="utf-8")
     quiet = run_cli("ingest", now, "--db", db)
     assert "dated in the future" not in quiet.stderr
+
+
+def test_a_field_cut_at_its_limit_is_said(tmp_path, run_cli):
+    src = tmp_path / "long.jsonl"
+    src.write_text(json.dumps({"title": "Olsk " * 1500, "text": "Harbour news."}) + "\n"
+                   + json.dumps({"title": "Seline harbour opens", "text": "Ships. " * 40_000}) + "\n"
+                   + json.dumps({"title": "Dunmere ferry runs"}) + "\n", encoding="utf-8")
+    db = tmp_path / "long.db"
+    proc = run_cli("ingest", src, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert (f"storyline: warning: {src}: 2 articles reached the limit of 1,000 characters for a title or "
+            "200,000 for a text; longer ones were cut there") in proc.stderr
+    lengths = sorted(query(db, "SELECT length(title), length(text) FROM articles"))
+    assert lengths[-1][0] == 1000 and max(t for _, t in lengths) == 200_000  # kept, cut

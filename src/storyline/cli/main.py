@@ -237,7 +237,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         if not quiet:
             progress.update(counts["read"])
 
-    from ..ingest.records import FUTURE_SLACK
+    from ..ingest.records import FUTURE_SLACK, MAX_TEXT, MAX_TITLE
     from .render import plural, when
 
     future = time.time() + FUTURE_SLACK
@@ -249,6 +249,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                     items = with_pauses(items, pause=1.0)
                 records = 0
                 ahead, newest = 0, 0.0  # articles dated in the future (they move every window's end)
+                full = 0  # articles whose title or text reached the limit it is cut at
                 for item in items:
                     records += item is not PAUSED
                     if item is PAUSED:
@@ -265,6 +266,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                     counts["read"] += 1
                     if item.published is not None and item.published > future:
                         ahead, newest = ahead + 1, max(newest, item.published)
+                    full += len(item.title) >= MAX_TITLE or len(item.text) >= MAX_TEXT
                     batch.append(item)
                     if len(batch) >= 64:
                         place()
@@ -272,6 +274,9 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
                     notice(f"{path}: {plural(ahead, 'article')} dated in the future (the latest "
                            f"{when(newest)}): `--since`, briefs and the web count back from the newest "
                            "article's date, so their windows end there")
+                if full:
+                    notice(f"{path}: {plural(full, 'article')} reached the limit of {MAX_TITLE:,} characters "
+                           f"for a title or {MAX_TEXT:,} for a text; longer ones were cut there")
                 if not records and path != "-" and _blank(path):  # likely not the file that was meant
                     raise SourceError(f"{path}: no articles in it (it is empty)")
             except SourceError as exc:

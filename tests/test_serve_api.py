@@ -134,6 +134,21 @@ def test_search_answers_with_stories_holding_the_word(server):
     assert server.get("/api/search", params={"q": ""}).status_code == 422
 
 
+def test_api_search_pages_through_every_matching_story(server):
+    """page and limit were ignored: page 2 answered page 1, and stories past the 20th were out of reach."""
+    first = server.get("/api/search", params={"q": "ceasefire", "limit": 2}).json()
+    assert len(first["stories"]) == 2 and first["page"] == 1 and first["stories_matched"] > 2
+    seen, body = [], first
+    while True:
+        seen += [s["id"] for s in body["stories"]]
+        if body["next"] is None:
+            break
+        body = server.get(body["next"]).json()
+    assert len(seen) == len(set(seen)) == first["stories_matched"]
+    assert seen[:20] == [s["id"] for s in server.get("/api/search", params={"q": "ceasefire"}).json()["stories"]]
+    assert server.get("/api/search", params={"q": "ceasefire", "limit": 101}).status_code == 422
+
+
 def test_search_leaves_out_minus_words_and_pages_on(server):
     """The page promised NOT, yet "ceasefire -kaldoria" ignored the minus; and it showed 20 stories
     of 41 with no way to the rest (page=2 gave the same 20)."""

@@ -146,13 +146,17 @@ def router(state: ServerState) -> APIRouter:
                 "headline": v.headline, "why": why_json(v.why)}
 
     @api.get("/search", response_model=SearchOut, summary="Full-text search, answered as stories")
-    def search(q: str = Query(..., min_length=1, max_length=500, description="words, or an FTS5 query")
-               ) -> dict[str, object]:
+    def search(q: str = Query(..., min_length=1, max_length=500, description="words, or an FTS5 query"),
+               page: int = Query(1, ge=1, le=queries.MAX_PAGE, description="page of stories, from 1"),
+               limit: int = Query(20, ge=1, le=100, description="stories a page")) -> dict[str, object]:
         """Stories whose articles match ``q`` in title or text, best first, with the matching articles
-        (matches marked with ``<mark>`` in escaped HTML)."""
+        (matches marked with ``<mark>`` in escaped HTML). The best 200 matching articles are grouped
+        into stories (``articles_matched``, ``stories_matched``); ``next`` pages through them."""
         state.writer.sync_search()
-        result = queries.search(state.readers.get(), state.cache, q)
+        result = queries.search(state.readers.get(), state.cache, q, stories=limit, page=page)
+        nxt = "/api/search?" + urlencode({"q": q, "page": page + 1, "limit": limit}) if result.more else None
         return {"query": result.query, "articles_matched": result.articles_matched,
+                "stories_matched": result.stories_matched, "page": page, "limit": limit, "next": nxt,
                 "stories": [{**card_json(c), "hits": [
                     {"id": h.id, "title": h.title, "title_html": h.title_html, "snippet_html": h.snippet_html,
                      "source": h.source, "published": iso(h.published)} for h in result.hits[c.id]]}

@@ -144,7 +144,13 @@ class SearchStoryOut(StoryCardOut):
 class SearchOut(BaseModel):
     query: str
     stories: list[SearchStoryOut]
+    #: The best matching articles, at most 200, and the stories they belong to (the pages' total).
     articles_matched: int
+    stories_matched: int
+    page: int
+    limit: int
+    #: The next page of stories, or ``None`` on the last.
+    next: str | None
 
 
 class EntityCountOut(BaseModel):

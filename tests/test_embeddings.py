@@ -69,6 +69,9 @@ def test_reports_in_four_languages_make_one_story_and_other_events_stay_apart():
         assert {lang for lang, _ in story.languages} == {"en", "de", "es", "fr"}
         why = engine.store.article("troops-de")
         assert why is not None and json.loads(why.why)["scores"]["meaning"] > 0.3
+        # Across languages no words were compared: "why" must not claim title or body words matched.
+        scores = json.loads(why.why)["scores"]
+        assert "title" not in scores and "body" not in scores
 
 
 def test_sparse_mode_keeps_languages_apart():

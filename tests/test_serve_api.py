@@ -114,7 +114,7 @@ def test_article_with_why(server):
     body = server.get(f"/api/articles/{quote(aid)}").json()
     assert (body["id"], body["title"], body["story"], body["why"]["kind"]) == (aid, title, story, kind)
     assert body["why"]["score"] == json.loads(why)["score"]
-    assert set(body["why"]["features"]) <= {"title", "body", "names"}
+    assert set(body["why"]["features"]) <= {"title", "body", "names", "meaning"}
     assert server.get("/api/articles/no-such-article").status_code == 404
     page = server.get(f"/article/{quote(aid)}")
     assert page.status_code == 303 and page.headers["location"] == f"/story/{story}#a-{quote(aid)}"

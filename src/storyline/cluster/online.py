@@ -161,7 +161,8 @@ class OnlineClusterer:
         """
         cfg = self.config
         meaning = None if f.meaning is None else self.meaning(f, s)
-        if meaning is not None and f.lang and s.langs and f.lang not in s.langs:
+        across = meaning is not None and f.lang and s.langs and f.lang not in s.langs
+        if across:
             title = raw_body = meaning
         else:
             title = cosine(f.title, s.title, s.title_n2 ** 0.5)
@@ -192,7 +193,9 @@ class OnlineClusterer:
                 self.observe(s.id, x)
             if self.model is not None:
                 total = self.model.log_odds(x)
-        return total, (title, body, names, gap, meaning)
+        # What is kept for "why" says what was compared: words only where words were (not where
+        # meaning stood in for a missing body, or for both across languages).
+        return total, (None if across else title, None if across else raw_body, names, gap, meaning)
 
     def meaning(self, f: Features, s: StoryState) -> float | None:
         """Cosine of the article's embedding with the story's, rescaled so that ``meaning_floor``
@@ -209,7 +212,7 @@ class OnlineClusterer:
     def explain(total: float, raw: tuple) -> dict[str, float]:
         """The features behind a score, rounded for people and for the store."""
         title, body, names, gap, meaning = raw
-        parts = {"title": round(title, 4)}
+        parts = {} if title is None else {"title": round(title, 4)}
         if body is not None:
             parts["body"] = round(body, 4)
         if names is not None:

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 
 #: Labels of the similarity features, in the order they are shown.
-FEATURES = (("title", "title words"), ("body", "body words"), ("names", "names"))
+FEATURES = (("title", "title words"), ("body", "body words"), ("names", "names"),
+            ("meaning", "meaning"))
 
 
 @dataclass(frozen=True, slots=True)

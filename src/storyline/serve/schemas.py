@@ -46,7 +46,8 @@ class WhyOut(BaseModel):
     explanation: str
     score: float | None
     threshold: float | None
-    features: dict[str, float] = Field(description="cosine similarities with the story: title, body, names")
+    features: dict[str, float] = Field(description="similarities with the story, each where it was compared: title and "
+                                                  "body words, names, meaning (sentence embeddings)")
     hours_apart: float | None
     copy_of: str | None
     runner_up: int | None = Field(description="the next best story it did not join")

@@ -359,3 +359,12 @@ def test_a_store_that_refuses_writes_is_one_log_line_not_a_traceback(caplog):
     assert record.exc_info is None  # no traceback for a setting
     assert record.getMessage() == ("description cache: stopped: the store refuses writes from this login "
                                    "(attempt to write a readonly database); pages are still served")
+
+
+def test_a_page_the_listing_cannot_give_is_refused_not_answered_with_page_one(server):
+    latest = server.get("/api/stories", params={"sort": "latest", "page": 2})
+    assert latest.status_code == 422 and "cursor" in latest.json()["error"]
+    cursor = server.get("/api/stories", params={"sort": "latest", "limit": 1}).json()["next"]
+    top = server.get(cursor.replace("sort=latest", "sort=top"))
+    assert top.status_code == 422 and "by number" in top.json()["error"]
+    assert server.get("/api/stories", params={"sort": "top", "page": 2}).json()["page"] == 2

@@ -226,6 +226,11 @@ def story_list(conn: Connection, cache: Descriptions, window: str = "all", sort:
         raise BadQuery(f"window: one of {', '.join(WINDOWS)}")
     if sort not in SORTS:
         raise BadQuery(f"sort: one of {', '.join(SORTS)}")
+    # A page the listing cannot give must not be answered with page 1 under its number.
+    if sort == "latest" and page > 1:
+        raise BadQuery("page: the latest stories are paged by cursor; follow the `next` link")
+    if sort != "latest" and cursor:
+        raise BadQuery(f"cursor: {sort} stories are paged by number; follow the `next` link")
     page = max(1, min(page, MAX_PAGE))
     clock = Clock.of(conn)
     span = WINDOWS[window]

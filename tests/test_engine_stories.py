@@ -351,3 +351,20 @@ def test_a_person_of_a_place_is_that_person_and_that_place():
     assert names.get("Ilse Varga") == "person" and "Norland" in names
     assert "Ilse Varga of Norland" not in names  # a third name beside the two it is made of
     assert "Bank of Norland" in names  # one word before "of" is no person's name
+
+
+def test_an_and_inside_an_organisations_name_keeps_it_whole():
+    """"Brackwell Fire and Rescue" was shown as two names, "Brackwell Fire" and "Rescue"; "and" between
+    two places still parts them."""
+    with Engine(config=Config(embeddings="none")) as engine:
+        for n, tail in enumerate(["Ten engines were sent.", "Nobody was hurt.", "The cause is not known."]):
+            engine.add(Article(id=f"f{n}", title=f"Warehouse fire in Brackwell, update {n}",
+                               text="A fire broke out at a warehouse in Brackwell on Friday night, and the fire "
+                                    "spread fast. Brackwell Fire and Rescue said crews from Kaldoria and Veszmark "
+                                    f"helped. {tail}",
+                               published=T0 + n * HOUR))
+        (story,) = engine.stories()
+    names = {e.name: e.type for e in story.entities}
+    assert names.get("Brackwell Fire and Rescue") == "org", names
+    assert "Rescue" not in names and "Brackwell Fire" not in names
+    assert "Kaldoria" in names and "Veszmark" in names

@@ -31,7 +31,7 @@ _ORG_WORDS = frozenset(
     army navy force forces office board fund authority company airlines motors press times post news
     network service services organisation organization federation league club hospital technologies
     technology systems labs partners holdings industries pharmaceuticals ventures media fc afc zoo museum
-    foundation trust airways railways studios united center centre bio""".split()
+    foundation trust airways railways studios united center centre bio rescue logistics""".split()
 )
 _PLACE_WORDS = frozenset(
     """city county state province republic island islands river valley street avenue road bay mountain
@@ -124,9 +124,24 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
     ['Defence Minister Ilse Varkonen', 'NATO', 'Riga']
     >>> spans("Residents of Yarrowdale heard Governor Lidia Brannholt's Bank of Estmark plan.", {"residents"})
     ['Yarrowdale', 'Governor Lidia Brannholt', 'Bank of Estmark']
+
+    "and" between two ordinary nouns stays inside an organisation's name; between names it parts them:
+
+    >>> spans("Brackwell Fire and Rescue Service said Kaldoria and Veszmark Police agreed.", {"fire", "rescue"})
+    ['Brackwell Fire and Rescue Service', 'Kaldoria', 'Veszmark Police']
     """
-    found = []
+    found: list[str] = []
+    joinable = -1  # index in found of a name that an "and" may continue, and where it ended
+    joinable_end = -1
     for m in _SPAN.finditer(text):
+        if (joinable >= 0 and text[joinable_end:m.start()] == " and "
+                and found[joinable].split()[-1].lower() in common
+                and m.group(0).split()[-1].lower().rstrip(".") in _ORG_WORDS):
+            # "Fire and Rescue Service", "Department of Health and Human Services": an ordinary noun,
+            # "and", and a run that ends as organisations do: one name, not "Brackwell Fire" and "Rescue".
+            found[joinable] += " and " + m.group(0)
+            joinable_end = m.end()
+            continue
         at_start = bool(_SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()]))
         piece: list[str] = []
         pieces = []
@@ -138,10 +153,13 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
             else:
                 piece.append(word.rstrip("."))
         pieces.append(piece)
+        joinable = -1
         for i, parts in enumerate(pieces):
             parts = _clean(parts, at_start and i == 0, common)
             if parts and not (len(parts) == 1 and parts[0].lower() in _CALENDAR):
                 found.append(" ".join(parts))
+                joinable = len(found) - 1 if i == len(pieces) - 1 else -1
+        joinable_end = m.end()
     return found
 
 

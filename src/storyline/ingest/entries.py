@@ -31,10 +31,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ..model import Article
-from .records import BadRecord, clean_text, derived_id, published_ok, strip_html, to_article, valid_url
+from .records import (BadRecord, clean_text, derived_id, outlet_of, published_ok, strip_html, to_article,
+                      valid_url)
 
 #: Entries read from one document at most (a feed of 50,000 entries is an archive, not a feed).
 MAX_ENTRIES = 2000
@@ -213,7 +214,7 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     ttl_text = str(meta.get("ttl") or "").strip()
     if ttl_text.isdigit() and int(ttl_text) > 0:
         ttl = min(MAX_TTL, int(ttl_text) * 60.0)
-    outlet = title or source or urlsplit(url).hostname
+    outlet = title or source or outlet_of(url)
     articles: list[Article] = []
     problems: list[str] = []
     seen: dict[str, tuple[str, str]] = {}

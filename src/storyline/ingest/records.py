@@ -153,6 +153,19 @@ def valid_url(url: str) -> bool:
     return bool(parts.hostname)
 
 
+def outlet_of(url: str) -> str | None:
+    """The outlet a link names, for an article that names none: its host without ``www.``.
+
+    ``www.example.com`` and ``example.com`` are one outlet, and counting them as two would inflate a
+    story's outlet count.
+
+    >>> outlet_of("https://www.Example-News.com/a/1"), outlet_of("https://news.example.org/b")
+    ('example-news.com', 'news.example.org')
+    """
+    host = urlsplit(url).hostname
+    return host[4:] if host and host.startswith("www.") and host.count(".") > 1 else host
+
+
 def published_ok(seconds: object) -> bool:
     """Whether ``seconds`` can be a publication date: Unix seconds from 1900 through 2200
     (:data:`EARLIEST_PUBLISHED`, :data:`LATEST_PUBLISHED`), so not NaN nor infinite either.
@@ -343,7 +356,7 @@ def to_article(record: Mapping[str, object]) -> Article:
     published = parse_time(_pick(record, "published"))
     source = _text(_pick(record, "source"), "source") or None
     if source is None and url:
-        source = urlsplit(url).hostname
+        source = outlet_of(url)
     lang_value = _pick(record, "lang")
     lang = _plain(lang_value, "lang").lower()[:16] if lang_value is not None else None
     raw_id = _pick(record, "id")

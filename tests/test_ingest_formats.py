@@ -104,6 +104,23 @@ def test_derived_ids_are_stable_across_processes(tmp_path, run_cli):
     assert ids[0] == to_article({"title": "x", "url": "https://a.example/ferry"}).id
 
 
+def test_an_id_of_only_spaces_or_nuls_is_derived_and_the_file_goes_on(tmp_path, run_cli):
+    """A blank id cell crashed ingest with a traceback, and every article after it was lost."""
+    src = tmp_path / "blank.csv"
+    src.write_text("id,title,published\n1,Velden storm floods harbour,2026-01-01\n"
+                   " ,Velden storm batters harbour,2026-01-01\n3,Velden storm leaves harbour,2026-01-02\n")
+    jsonl = write_jsonl(tmp_path / "nul.jsonl", [{"id": "\u0000", "title": "Olsk mill reopens"},
+                                                 {"id": "n2", "title": "Olsk mill hires again"}])
+    db = tmp_path / "blank.db"
+    for path in (src, jsonl):
+        summary, proc = ingest_json(run_cli, path, "--db", db)
+        assert proc.returncode == 0 and summary["skipped"] == 0 and "Traceback" not in proc.stderr, proc.stderr
+    ids = stored(db)
+    assert {"1", "3", "n2"} <= set(ids) and len(ids) == 5
+    assert to_article({"id": " ", "title": "Velden storm batters harbour"}).id == \
+        derived_id(None, "Velden storm batters harbour", "")
+
+
 def test_a_json_array_line_is_read_as_several_articles(tmp_path, run_cli):
     src = tmp_path / "array.json"
     src.write_text(json.dumps([{"id": "r1", "title": "Olsk bakery wins prize"},

@@ -36,6 +36,7 @@ def stored_ids(path: Path) -> list[str]:
     (Article(id=None, title="No id at all"), TypeError, "article id must be a str, not NoneType"),
     (Article(id=5, title="A number for an id"), TypeError, "article id must be a str, not int"),
     (Article(id="", title="An empty id"), ValueError, "article id is empty"),
+    (Article(id="  ", title="An id of spaces"), ValueError, "article id is empty (only spaces)"),
     (Article(id="t", title=None), TypeError, "article 't': title must be a str, not NoneType"),
     (Article(id="t", title=b"Bytes for a title"), TypeError, "title must be a str, not bytes"),
     (Article(id="t", title="A title", text=None), TypeError, "text must be a str, not NoneType"),
@@ -47,6 +48,9 @@ def stored_ids(path: Path) -> list[str]:
     (Article(id="t\udc80", title="A fine title"), ValueError, "lone surrogate"),
     (Article(id="t", title="A title", published=datetime(2024, 1, 1, tzinfo=timezone.utc)), ValueError,
      ".timestamp()"),
+    # a naive datetime's .timestamp() is local time: the hint says how to read it as UTC, as ingest does
+    (Article(id="t", title="A title", published=datetime(2024, 1, 1)), ValueError,
+     "dt.replace(tzinfo=timezone.utc).timestamp()"),
     ({"id": "t", "title": "A dict"}, TypeError, "Engine.add takes a storyline.Article, not dict (storyline.ingest"),
     # A link is an article's identity: "#" made every later article with it a duplicate of the first,
     # and a link without a scheme failed with an IndexError.

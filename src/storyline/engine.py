@@ -558,14 +558,16 @@ def check_article(article: object) -> None:
     ValueError: article '2': url must be an absolute http(s) link (or None), not '#top'
     """
     a = article
-    if not (isinstance(a, Article) and isinstance(a.id, str) and a.id and isinstance(a.title, str)
+    if not (isinstance(a, Article) and isinstance(a.id, str) and a.id.strip() and isinstance(a.title, str)
             and isinstance(a.text, str) and (a.url is None or isinstance(a.url, str))
             and (a.source is None or isinstance(a.source, str)) and (a.lang is None or isinstance(a.lang, str))):
         raise _refusal(a)
     if a.published is not None and not published_ok(a.published):
         # Checked here too for articles built in Python, not read by storyline.ingest: one
         # impossible date (NaN, year 1 or 10000) would break every later view of the store.
-        hint = " (a datetime's .timestamp() gives them)" if hasattr(a.published, "timestamp") else ""
+        # A naive datetime's .timestamp() reads it as local time; ingest reads naive times as UTC.
+        hint = (" (for a datetime: dt.replace(tzinfo=timezone.utc).timestamp() if it is UTC without a zone, "
+                "dt.timestamp() if it has one)") if hasattr(a.published, "timestamp") else ""
         raise ValueError(f"article {a.id!r}: published must be Unix seconds from 1900 through 2200, "
                          f"not {a.published!r}{hint}")
     if not a.title.strip() and not a.text.strip():
@@ -604,8 +606,8 @@ def _refusal(article: object) -> Exception:
         return TypeError(f"Engine.add takes a storyline.Article, not {type(article).__name__}{hint}")
     if not isinstance(article.id, str):
         return TypeError(f"article id must be a str, not {type(article.id).__name__}: {article.id!r}")
-    if not article.id:
-        return ValueError("article id is empty")
+    if not article.id.strip():
+        return ValueError(f"article id is empty{' (only spaces)' if article.id else ''}")
     for name, optional in (("title", False), ("text", False), ("url", True), ("source", True), ("lang", True)):
         value = getattr(article, name)
         if not (isinstance(value, str) or optional and value is None):

@@ -360,6 +360,7 @@ def to_article(record: Mapping[str, object]) -> Article:
     lang_value = _pick(record, "lang")
     lang = _plain(lang_value, "lang").lower()[:16] if lang_value is not None else None
     raw_id = _pick(record, "id")
-    article_id = _plain(raw_id, "id") if raw_id is not None else derived_id(url, title, text)
+    # An id of nothing but spaces or NULs (a blank CSV cell) is no id: derived, as for a missing one.
+    article_id = (_plain(raw_id, "id") if raw_id is not None else "") or derived_id(url, title, text)
     return Article(id=article_id, title=title, text=text, url=url, published=published, source=source,
                    lang=lang)

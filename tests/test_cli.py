@@ -284,6 +284,47 @@ def test_eval_skips_unlabelled_and_broken_lines(tmp_path, run_cli):
     assert f"{src}:7: " in proc.stderr and f"{src}:8: " in proc.stderr
 
 
+def test_eval_leaves_out_a_repeated_id_and_reads_stdin(tmp_path, run_cli):
+    """A repeated id was scored as the first article's duplicate under its own gold label (F1 0.67 for
+    a perfect clustering), and its prediction line could not be told from the first one's."""
+    records = [*STREAM[:6], {**STREAM[7], "id": STREAM[0]["id"]}, *STREAM[8:12]]
+    src = write_jsonl(tmp_path / "repeat.jsonl", records)
+    out = tmp_path / "pred.jsonl"
+    proc = run_cli("eval", src, "--json", "--predictions", out)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["articles"] == len(records) - 1 and result["skipped"] == 1
+    assert f"{src}:7: id {STREAM[0]['id']!r} repeats line 1's" in proc.stderr
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == len(records) - 1
+    piped = run_cli("eval", "-", "--json", input=src.read_text())
+    assert piped.returncode == 0, piped.stderr
+    again = json.loads(piped.stdout.strip().splitlines()[-1])
+    assert again["bcubed_f1"] == result["bcubed_f1"] and again["file"] == "<stdin>"
+    assert "<stdin>:7: id" in piped.stderr
+
+
+def test_eval_says_why_no_line_was_labelled_and_how_many_more_were_skipped(tmp_path, run_cli):
+    src = tmp_path / "array.json"
+    src.write_text(json.dumps([{"title": "Storm floods Velden", "story": "a"}]) + "\n")
+    line = one_clear_error(run_cli("eval", src))
+    assert "one JSON object a line" in line and f"{src}:1: no gold 'story' label" in line
+    many = write_jsonl(tmp_path / "many.jsonl", [*STREAM[:3], *({"id": f"u{i}", "title": "x"} for i in range(25))])
+    proc = run_cli("eval", many)
+    assert proc.returncode == 0 and proc.stderr.count("skipped ") == 20
+    assert "… and 5 more lines skipped" in proc.stderr
+
+
+def test_eval_never_writes_its_predictions_over_the_labelled_file(tmp_path):
+    from storyline.evaluate.run import EvalError, evaluate
+
+    src = write_jsonl(tmp_path / "gold.jsonl", STREAM[:4])
+    before = src.read_text()
+    with pytest.raises(EvalError, match="is the labelled file itself"):
+        evaluate(str(src), predictions=str(tmp_path / "." / "gold.jsonl"))
+    assert src.read_text() == before
+
+
 def test_eval_text_counts_in_words(tmp_path, run_cli):
     quake = {"title": "Strong quake hits Qeshm island, homes damaged", "story": "quake"}
     records = [{**quake, "id": "a"}, {**quake, "id": "b", "url": "https://example.org/b"},

@@ -133,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="cluster a labelled JSONL file and score it (BCubed, ARI)",
                        description="Cluster a labelled file from scratch in a temporary store, in file order, "
                                    "without reading its 'story' labels, then score against them.")
-    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("file", metavar="FILE.jsonl", help="one JSON article a line with a gold 'story' label "
+                   "(- reads stdin); lines without one, and repeated ids, are skipped and counted")
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
-    p.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id": ..., "story": ...} per article')
+    p.add_argument("--predictions", metavar="OUT.jsonl", help='write {"id": ..., "story": ...} per article '
+                   "(another file than FILE)")
     p.add_argument("--config", metavar="TOML", help="configuration file (see storyline.config.Config)")
     p.add_argument("--no-embeddings", action="store_true",
                    help="sparse features only: faster, no cross-lingual stories (same as embeddings = \"none\")")
@@ -538,6 +540,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     config = _config(args.config, args)
+    if args.predictions == "-":
+        raise UsageError("--predictions -: name a file to write (or /dev/stdout, before the summary)")
     if args.predictions:
         _check_writable(args.predictions, "--predictions", [args.file])  # now, not after the clustering
     progress = Progress("eval")
@@ -555,6 +559,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     for problem in result["problems"]:  # type: ignore[attr-defined]
         print(f"{PROG}: skipped {problem}", file=sys.stderr)
+    if result["skipped"] > len(result["problems"]):  # type: ignore[arg-type]
+        print(f"{PROG}: … and {result['skipped'] - len(result['problems']):,} more lines skipped",  # type: ignore[operator]
+              file=sys.stderr)
     if args.json:
         print(json.dumps(result))
         return 0

@@ -38,8 +38,10 @@ def read_labelled(path: str, notice: Callable[[str], None] | None = None
     articles: list[Article] = []
     gold: list[str] = []
     problems: list[str] = []
+    first_line: dict[str, int] = {}  # article id -> the line that gave it
+    shown = "<stdin>" if path == "-" else path  # as ingest names it in its messages
     try:
-        raw = open(path, "rb")
+        raw = open(path, "rb") if path != "-" else _stdin()
         head = raw.peek(HEAD_BYTES)[:HEAD_BYTES]
     except OSError as exc:
         raise EvalError(f"{path}: cannot read ({exc.strerror or exc})") from None
@@ -58,31 +60,58 @@ def read_labelled(path: str, notice: Callable[[str], None] | None = None
             except (ValueError, RecursionError) as exc:  # nested too deep, a number too long: the same
                 from ..ingest.sources import json_reason  # only now: it costs start-up time
 
-                problems.append(f"{path}:{number}: not valid JSON ({json_reason(exc)})")
+                problems.append(f"{shown}:{number}: not valid JSON ({json_reason(exc)})")
                 continue
             label = record.get("story") if isinstance(record, dict) else None
             if label is None:
-                problems.append(f"{path}:{number}: no gold 'story' label")
+                problems.append(f"{shown}:{number}: no gold 'story' label")
                 continue
             try:
                 article = to_article({k: v for k, v in record.items() if k != "story"})
             except BadRecord as exc:
-                problems.append(f"{path}:{number}: {exc}")
+                problems.append(f"{shown}:{number}: {exc}")
                 continue
+            if isinstance(label, (dict, list)) or (isinstance(label, str) and not label.strip()):
+                problems.append(f"{shown}:{number}: 'story' label is not a name or number: {json.dumps(label)[:60]}")
+                continue
+            if article.id in first_line:
+                # Scored, it would be the stored article's duplicate under another gold label, and its
+                # prediction line could not be told from the first one's.
+                problems.append(f"{shown}:{number}: id {article.id!r} repeats line {first_line[article.id]}'s; "
+                                "left out (ids must be unique)")
+                continue
+            first_line[article.id] = number
             articles.append(article)
             gold.append(str(label))
     replaced = replaced_bytes() - before
     if replaced and notice is not None:
-        notice(not_utf8(path, replaced, "UTF-16" if encoding == "utf-16" else "UTF-8"))
+        notice(not_utf8(shown, replaced, "UTF-16" if encoding == "utf-16" else "UTF-8"))
     if not articles:
-        raise EvalError(f"{path}: no labelled articles to evaluate")
+        n = len(problems)
+        why = f"; {n:,} line{'s' if n != 1 else ''} skipped, the first as {problems[0]}" if n else " (it is empty)"
+        raise EvalError(f"{shown}: no labelled articles to evaluate: it needs one JSON object a line with "
+                        f"a gold 'story' label{why}")
     return articles, gold, problems
+
+
+def _stdin():
+    """Standard input as a byte stream that can peek (the labelled file piped in as ``-``)."""
+    import sys
+
+    return sys.stdin.buffer
 
 
 def evaluate(path: str, config: Config | None = None, predictions: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict[str, object]:
-    """Scores of the engine on a labelled file; optionally writes ``{"id", "story"}`` predictions."""
+    """Scores of the engine on a labelled file (``-``: stdin); optionally writes ``{"id", "story"}``
+    predictions to another file (never the labelled one: :class:`EvalError`)."""
+    import os
+
     from ..engine import Engine
+
+    if predictions and path != "-" and (os.path.abspath(predictions) == os.path.abspath(path) or (
+            os.path.exists(predictions) and os.path.samefile(predictions, path))):
+        raise EvalError(f"{predictions}: is the labelled file itself; write the predictions to another file")
 
     start = time.perf_counter()
     warnings: list[str] = []
@@ -106,13 +135,13 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
             for article, story in zip(articles, predicted):
                 out.write(json.dumps({"id": article.id, "story": story}) + "\n")
     return {
-        "file": path,
+        "file": "<stdin>" if path == "-" else path,
         **{k: round(v, 4) for k, v in asdict(scores).items()},
         "articles": len(articles),
         "stories": len(set(predicted)),
         "gold_stories": len(set(gold)),
         "skipped": len(problems),
-        "problems": problems[:20],
+        "problems": problems[:20],  # the first ones; "skipped" counts them all
         "warnings": warnings,
         "seconds": round(seconds, 3),
         "articles_per_second": round(len(articles) / seconds, 1) if seconds else None,

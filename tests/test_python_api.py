@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from storyline import Article, Config, Engine, StoryReader
+from storyline.ingest.records import to_article
 from storyline.store.errors import StoreError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -299,3 +300,14 @@ def test_an_engine_asks_for_storylines_as_a_reader_does():
         assert engine.storylines(limit=5, since=0.0, sort="coverage") == []
         with pytest.raises(ValueError, match="unknown storyline order"):
             engine.storylines(sort="size")
+
+
+def test_an_article_without_a_title_is_headed_by_its_texts_first_line_as_ingest_does():
+    """A story of an untitled article had an empty headline (`stories` printed a blank line)."""
+    text = "Storm floods the harbour of Velden, boats sunk.\nMany people were rescued overnight."
+    with Engine(config=SPARSE) as one, Engine(config=SPARSE) as many:
+        a = one.add(Article(id="u1", title="  ", text=text))
+        (b,) = many.add_many([Article(id="u1", title="", text=text)])
+        assert one.story(a.story_id).headline == "Storm floods the harbour of Velden, boats sunk."
+        assert many.story(b.story_id).headline == one.story(a.story_id).headline
+    assert to_article({"id": "u1", "text": text}).title == "Storm floods the harbour of Velden, boats sunk."

@@ -317,10 +317,7 @@ class Engine:
         refuses raises ``TypeError`` or ``ValueError`` naming the field, and changes nothing.
         """
         check_article(article)  # before anything changes: a bad row would fail its whole batch
-        if article.source is not None and (not article.source or article.source[0].isspace()
-                                           or article.source[-1].isspace()):
-            # " AP" and "AP" are one outlet, and "  " none (as ingest reads them): the coverage counts it
-            article = dataclasses.replace(article, source=article.source.strip() or None)
+        article = _tidied(article)
         published = article.published
         if published is not None and type(published) is not float:
             published = float(published)  # an int, or numpy's float32: SQLite would keep that one as bytes
@@ -616,6 +613,18 @@ def _refusal(article: object) -> Exception:
     raise AssertionError("unreachable: the article passed every check")  # pragma: no cover
 
 
+def _tidied(article: Article) -> Article:
+    """``article`` as ingest would have read it: an outlet without spaces around it, and a headline
+    taken from the text's first line when the title is blank (a story's headline is a title)."""
+    if article.source is not None and (not article.source or article.source[0].isspace()
+                                       or article.source[-1].isspace()):
+        # " AP" and "AP" are one outlet, and "  " none (as ingest reads them): the coverage counts it
+        article = dataclasses.replace(article, source=article.source.strip() or None)
+    if not article.title.strip():
+        article = dataclasses.replace(article, title=article.text.strip().split("\n", 1)[0][:200])
+    return article
+
+
 def _chunks(items: Iterable[Article], size: int, refused: list[Exception]) -> Iterator[list[Article]]:
     """``items`` in lists of ``size``, checked (the encoder must not meet what :meth:`Engine.add` would
     refuse); at the first refused one, the checked ones before it and then the end, its error in ``refused``."""
@@ -626,7 +635,7 @@ def _chunks(items: Iterable[Article], size: int, refused: list[Exception]) -> It
         except (TypeError, ValueError) as exc:
             refused.append(exc)
             break
-        chunk.append(item)
+        chunk.append(_tidied(item))  # as add() will see it, so the embedding is the same as one by one
         if len(chunk) >= size:
             yield chunk
             chunk = []

@@ -565,3 +565,18 @@ def test_json_suffixes(tmp_path, suffix):
     src = tmp_path / f"x{suffix}"
     src.write_text('{"id": "1", "title": "Olsk fair"}\n')
     assert [a.id for a in read_source(str(src))] == ["1"]
+
+
+def test_dates_from_numpy_and_plain_days_are_read():
+    """A DataFrame's int64 seconds were refused ("not a date: a int64") though its float64 were read."""
+    import datetime as dt
+
+    import numpy as np
+
+    day = T0 - T0 % 86400
+    assert to_article({"title": "x", "published": np.int64(T0)}).published == float(T0)
+    assert to_article({"title": "x", "published": np.float32(1.5e9)}).published == 1.5e9
+    assert to_article({"title": "x", "published": dt.datetime.fromtimestamp(day, dt.timezone.utc).date()}
+                      ).published == float(day)
+    with pytest.raises(Exception, match="not a date"):
+        to_article({"title": "x", "published": True})

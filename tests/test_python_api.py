@@ -311,3 +311,14 @@ def test_an_article_without_a_title_is_headed_by_its_texts_first_line_as_ingest_
         assert one.story(a.story_id).headline == "Storm floods the harbour of Velden, boats sunk."
         assert many.story(b.story_id).headline == one.story(a.story_id).headline
     assert to_article({"id": "u1", "text": text}).title == "Storm floods the harbour of Velden, boats sunk."
+
+
+def test_the_package_shows_its_lazy_names_and_ships_its_type_marker():
+    import importlib.resources
+
+    import storyline
+
+    assert {"Engine", "StoryReader", "Storyline", "Article", "Config"} <= set(dir(storyline))
+    assert importlib.resources.files("storyline").joinpath("py.typed").is_file()  # mypy reads the hints
+    with pytest.raises(AttributeError, match="no attribute 'Enigne'"):
+        storyline.Enigne  # noqa: B018

@@ -41,4 +41,9 @@ def __getattr__(name: str) -> object:
         from .stories.storylines import Storyline
 
         return Storyline
-    raise AttributeError(name)
+    raise AttributeError(f"module 'storyline' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazily imported names too, so a notebook's tab completion offers Engine and StoryReader.
+    return sorted(set(globals()) | set(__all__))

@@ -16,7 +16,7 @@ import html
 import numbers
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..model import Article
@@ -221,14 +221,17 @@ def parse_time(value: object) -> float | None:
     """
     if value is None or value == "":
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _from_number(value, value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's int64 too (a DataFrame's)
+        return _from_number(value, value)  # type: ignore[arg-type]
     if isinstance(value, datetime):  # a record built in Python rather than read from a file
         dt = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
         try:
             return _checked_time(dt.timestamp(), value.isoformat())
         except (OverflowError, ValueError):
             raise _out_of_range(value.isoformat()) from None
+    if isinstance(value, date):  # a day without a time: its midnight, UTC
+        return _checked_time(datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp(),
+                             value.isoformat())
     if not isinstance(value, str):
         raise BadRecord(f"published: not a date: {_shown(value)}")
     text = value.strip()

@@ -185,6 +185,7 @@ def test_missing_file_is_one_clear_error(tmp_path, run_cli):
     errors = error_lines(proc.stderr)
     assert len(errors) == 1, proc.stderr
     assert "nope.jsonl" in errors[0] and "no such file" in errors[0]
+    assert not (tmp_path / "x.db").exists()  # an empty new store would hide the mistake from `stories`
 
 
 def test_a_directory_is_one_clear_error(tmp_path, run_cli):

@@ -224,6 +224,13 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         if not quiet and len(warnings) <= 50:
             print(f"{PROG}: warning: {message}", file=sys.stderr)
 
+    missing = [p for p in args.files if p != "-" and not os.path.lexists(p) and "://" not in p]
+    if missing and len(missing) == len(args.files):
+        # Nothing to read: say so before opening the store, which would leave an empty new file behind
+        # (a later `stories --db` would then no longer say there is no such store).
+        for path in missing[:-1]:
+            print(f"{PROG}: error: {path}: no such file", file=sys.stderr)
+        raise UsageError(f"{missing[-1]}: no such file")
     engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args), batch_size=500)
     batch: list = []
     # A service manager stops a process with SIGTERM: stop as ^C does, writing what was read.

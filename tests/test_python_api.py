@@ -318,7 +318,11 @@ def test_the_package_shows_its_lazy_names_and_ships_its_type_marker():
 
     import storyline
 
-    assert {"Engine", "StoryReader", "Storyline", "Article", "Config"} <= set(dir(storyline))
+    assert {"Engine", "StoryReader", "Storyline", "Article", "Config", "StoreError"} <= set(dir(storyline))
+    from storyline import BadRecord, EmbeddingError, EvalError, StoreError  # the errors a caller catches
+
+    assert issubclass(BadRecord, ValueError) and issubclass(EvalError, ValueError)
+    assert StoreError.__module__ == "storyline.store.errors" and EmbeddingError.__name__ == "EmbeddingError"
     assert importlib.resources.files("storyline").joinpath("py.typed").is_file()  # mypy reads the hints
     with pytest.raises(AttributeError, match="no attribute 'Enigne'"):
         storyline.Enigne  # noqa: B018

@@ -19,28 +19,29 @@ from .model import Article, Assignment, CoverageItem, Entity, Story
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .evaluate.run import EvalError
+    from .ingest.records import BadRecord
     from .stories.reader import StoryReader
     from .stories.storylines import Storyline
+    from .store.errors import StoreError
+    from .text.embeddings import EmbeddingError
 
-__all__ = ["Article", "Assignment", "Config", "CoverageItem", "Engine", "Entity", "Story", "StoryReader",
-           "Storyline"]
+__all__ = ["Article", "Assignment", "BadRecord", "Config", "CoverageItem", "EmbeddingError", "Engine", "Entity",
+           "EvalError", "Story", "StoreError", "StoryReader", "Storyline"]
+
+#: Names imported on first use, and where from: what they pull in must not slow `import storyline`.
+_LAZY = {"Engine": ".engine", "StoryReader": ".stories.reader", "Storyline": ".stories.storylines",
+         "BadRecord": ".ingest.records", "EmbeddingError": ".text.embeddings", "EvalError": ".evaluate.run",
+         "StoreError": ".store.errors"}
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
     # The engine pulls in the store and the clusterer; keep `import storyline` itself light.
-    if name == "Engine":
-        from .engine import Engine
+    if name in _LAZY:
+        from importlib import import_module
 
-        return Engine
-    if name == "StoryReader":
-        from .stories.reader import StoryReader
-
-        return StoryReader
-    if name == "Storyline":
-        from .stories.storylines import Storyline
-
-        return Storyline
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'storyline' has no attribute {name!r}")
 
 

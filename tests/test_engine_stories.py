@@ -368,3 +368,15 @@ def test_an_and_inside_an_organisations_name_keeps_it_whole():
     assert names.get("Brackwell Fire and Rescue") == "org", names
     assert "Rescue" not in names and "Brackwell Fire" not in names
     assert "Kaldoria" in names and "Veszmark" in names
+
+
+def test_a_story_whose_sentences_repeat_its_headline_still_has_a_summary():
+    """Its one full sentence restated the headline and the other lacked a full stop: the summary was
+    empty, and a story card showed nothing under the headline."""
+    with Engine(config=Config(embeddings="none")) as engine:
+        a = engine.add(Article(id="d1", title="Dam bursts near Orlen",
+                               text="A dam burst near Orlen on Monday. Hundreds fled. The army was sent in to help"))
+        b = engine.add(Article(id="d2", title="Ferry runs aground off Kessa",
+                               text="A ferry ran aground off Kessa on Tuesday."))
+        assert engine.story(a.story_id).summary == "The army was sent in to help"
+        assert engine.story(b.story_id).summary == "A ferry ran aground off Kessa on Tuesday."

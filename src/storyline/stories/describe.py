@@ -138,11 +138,22 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
             if len(picked) == 2:
                 break
         return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in picked)
+    every = sorted(candidates, key=lambda c: (-c[0], c[1]))
     if any(c[3] for c in candidates):
         # Sentences, when there are any: a block without a full stop is a page's notice or menu
         # ("Please enable JavaScript to watch this video"), not a line of the story.
         candidates = [c for c in candidates if c[3]]
     candidates.sort(key=lambda c: (-c[0], c[1]))
+    chosen = _pick(candidates, headline)
+    if not chosen:
+        # Every sentence repeats the headline: a line without a full stop says more than nothing, and
+        # failing that the best sentence does, unless it is the headline itself.
+        chosen = _pick(every, headline) or [c[2] for c in candidates[:1] if c[2].rstrip(".!?") != headline]
+    return " ".join(chosen)
+
+
+def _pick(candidates: Sequence[tuple[float, int, str, bool]], headline: str) -> list[str]:
+    """Up to three of ``candidates`` (best first), none repeating another or the headline."""
     chosen: list[str] = []
     words = 0
     for _, _, sentence, _ in candidates:
@@ -155,7 +166,7 @@ def summarise(rows: Sequence[ArticleRow], centre: dict[str, float], headline: st
         words += n
         if len(chosen) == 3 or words >= _SUMMARY_WORDS:
             break
-    return " ".join(chosen)
+    return chosen
 
 
 def _unbalanced(sentence: str) -> bool:

@@ -208,6 +208,17 @@ def test_a_story_page_lists_a_related_story_once(server):
     assert seen_storyline >= 2
 
 
+def test_related_stories_share_a_name_or_two_key_words_not_one_common_word(server):
+    """A bridge's reopening listed a storm, two quakes and a chess final as related: without a shared
+    name, any article using any one of its key words ("old", "month") counted."""
+    stories = {s["headline"]: s["id"] for s in server.get("/api/stories?limit=50").json()["stories"]}
+    bridge = next(i for h, i in stories.items() if "Old Quay Bridge" in h)
+    related = [r["headline"] for r in server.get(f"/api/stories/{bridge}").json()["related"]]
+    assert not [h for h in related if re.search(r"Storm|quake|chess|ceasefire", h)], related
+    quake = next(i for h, i in stories.items() if "Atacama" in h)  # names still tie the Chilean quakes
+    assert any("earthquake" in r["headline"] for r in server.get(f"/api/stories/{quake}").json()["related"])
+
+
 def test_control_characters_and_cursors_beyond_sqlite_integers_are_no_500s(server):
     # A NUL ends SQLite's reading of a query's text: it is a space now, on every path that searches.
     plain = server.get("/api/search", params={"q": "ceasefire"}).json()

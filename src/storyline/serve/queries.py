@@ -369,16 +369,21 @@ def related_stories(conn: Connection, cache: Descriptions, row: StoryRow, desc: 
         for (other,) in conn.execute("SELECT story FROM story_entities WHERE name = ? AND story != ? "
                                      "ORDER BY story DESC LIMIT 200", (e.name, row.id)):
             scores[other] += weight
-    if not scores and desc.keywords:
-        words = " OR ".join('"' + k.replace('"', '""') + '"' for k in desc.keywords[:5])
+    if not scores and len(desc.keywords) >= 2:
+        # Without shared names, an article must use two of the story's key words together: one word
+        # alone ("old", "month") tied a bridge's reopening to a storm, a quake and a chess final.
         dialect = dialect_of(conn)
-        try:
-            for (other,) in conn.execute(
-                    f"SELECT a.story FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT 60", (words,)):
-                if other != row.id:
+        quoted = ['"' + k.replace('"', '""') + '"' for k in desc.keywords[:4]]
+        for i, first in enumerate(quoted):
+            for second in quoted[i + 1:]:
+                try:
+                    found = {other for (other,) in conn.execute(
+                        f"SELECT a.story FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT 60",
+                        (f"{first} {second}",))}
+                except dialect.syntax_errors:
+                    continue
+                for other in found - {row.id}:
                     scores[other] += 1.0
-        except dialect.syntax_errors:
-            pass
     if not scores:
         return []
     best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))[: limit * 3]

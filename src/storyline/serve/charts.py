@@ -79,6 +79,8 @@ def timeline(points: Sequence[tuple[str, int]], width: int = 720, height: int = 
     >>> svg = timeline([("2026-11-20T07:00Z", 2), ("2026-11-20T08:00Z", 0), ("2026-11-20T09:00Z", 5)])
     >>> svg.count('class="bar"'), "07:00" in svg, "Fri 20 Nov, 09:00 UTC: 5 articles" in svg
     (3, True, True)
+    >>> 'width="44.0"' in timeline([("2026-11-20T07:00Z", 1)])  # one hour is one bar's width, not the chart's
+    True
     """
     if not points:
         return ""
@@ -89,7 +91,9 @@ def timeline(points: Sequence[tuple[str, int]], width: int = 720, height: int = 
     step = 1 if peak <= 5 else 2 if peak <= 10 else 5 if peak <= 25 else max(1, int(round(peak / 5, -1)))
     top_tick = ((peak + step - 1) // step) * step
     n = len(points)
-    slot = plot_w / n
+    # A few hours' bars keep a bar's width, centred: one article across the whole chart read as a spike.
+    slot = min(plot_w / n, 48.0)
+    start = left + (plot_w - slot * n) / 2
     gap = min(4.0, slot * 0.2)
     unit = "hour" if hourly else "day"
     total = sum(c for _, c in points)
@@ -107,12 +111,12 @@ def timeline(points: Sequence[tuple[str, int]], width: int = 720, height: int = 
     for i, (key, count) in enumerate(points):
         short, long = _label(key, hourly)
         h = plot_h * count / top_tick
-        x = left + i * slot + gap / 2
+        x = start + i * slot + gap / 2
         noun = "article" if count == 1 else "articles"
         out.append(f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{max(slot - gap, 1):.1f}" '
                    f'height="{h:.1f}"><title>{escape(long)}: {count} {noun}</title></rect>')
         if i % every == 0:
-            cx = left + (i + 0.5) * slot
+            cx = start + (i + 0.5) * slot
             out.append(f'<text class="axis" x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
                        f'{escape(short)}</text>')
             day = key[:10]

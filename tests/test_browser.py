@@ -132,10 +132,29 @@ def test_theme_toggle_and_phone_layout(server, browser):
         phone.close()
 
 
-@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_without_scripts_the_theme_button_is_not_shown(server, browser):
+    """It showed and did nothing; the page itself reads the same without scripts."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        p = context.new_page()
+        p.goto(server.base + "/")
+        assert not p.locator("#theme").is_visible()
+        assert p.locator("article.card").count() >= 5
+    finally:
+        context.close()
+    p = browser.new_page()
+    try:
+        p.goto(server.base + "/")
+        assert p.locator("#theme").is_visible()
+    finally:
+        p.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844), (768, 1024), (683, 450)])
 def test_a_linked_article_shows_below_the_header_and_is_marked(server, browser, width, height):
     """/article/ID (and a search hit) jumps to the article in its story: it landed under the sticky
-    header, which showed the article above it instead."""
+    header, which showed the article above it instead; on a tablet (or at 200% zoom) the header took
+    two rows, and the article still landed under it."""
     story = server.get("/api/stories?limit=1").json()["stories"][0]
     full = server.get(f"/api/stories/{story['id']}").json()
     target = full["coverage"][-1]["articles"][-1]["id"]  # far down the page, so the jump must scroll
@@ -165,6 +184,10 @@ def test_a_story_page_fits_a_phone(server, browser):
         chart = phone.evaluate("(() => { const c = document.querySelector('.chart');"
                                " return [c.scrollWidth, c.clientWidth]; })()")
         assert chart[0] > chart[1]  # the chart keeps its readable width, scrolled within its frame
+        # and opens at its newest hours (at its oldest, the story seemed to stop a day early)
+        scrolled = phone.evaluate("(() => { const c = document.querySelector('.chart');"
+                                  " return c.scrollLeft + c.clientWidth - c.scrollWidth; })()")
+        assert abs(scrolled) <= 1, scrolled
     finally:
         phone.close()
 

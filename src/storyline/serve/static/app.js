@@ -1,5 +1,6 @@
 // storyline's few live bits, without any framework:
 // - the theme button cycles automatic -> light -> dark (remembered in localStorage);
+// - a timeline scrolled within its frame shows its newest hours first;
 // - pages that list stories check /api/stats every minute and offer a refresh when new articles arrive.
 (function () {
   "use strict";
@@ -18,6 +19,11 @@
     });
     show();
   }
+
+  // A timeline wider than its frame (on a phone) opens at its newest hours, the story's latest news:
+  // opened at its oldest, the story seemed to stop a day early.
+  var charts = document.querySelectorAll(".chart");
+  for (var i = 0; i < charts.length; i++) charts[i].scrollLeft = charts[i].scrollWidth;
 
   var main = document.getElementById("main");
   var banner = document.getElementById("live");

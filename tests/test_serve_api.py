@@ -208,6 +208,22 @@ def test_a_story_page_lists_a_related_story_once(server):
     assert seen_storyline >= 2
 
 
+@pytest.mark.parametrize("window", ["6h", "24h"])
+def test_the_names_beside_a_windowed_front_page_each_lead_to_stories(server, window):
+    """The names came from all time while their links kept the window: "No stories mention Lumora in
+    the last 6h"."""
+    from html import unescape
+
+    html = server.get(f"/?window={window}").text
+    side = html.split('aria-label="Names in the news"', 1)[1].split("</aside>", 1)[0]
+    links = [unescape(h) for h in re.findall(r'class="chip [a-z]+" href="([^"]+)"', side)]
+    assert links and all(f"window={window}" in h for h in links)
+    for href in links:
+        page = server.get(href).text
+        assert "No stories mention" not in page, href
+        assert 'class="card"' in page, href
+
+
 def test_related_stories_share_a_name_or_two_key_words_not_one_common_word(server):
     """A bridge's reopening listed a storm, two quakes and a chess final as related: without a shared
     name, any article using any one of its key words ("old", "month") counted."""

@@ -68,7 +68,9 @@ def router(state: ServerState) -> APIRouter:
             prev_url, prev_label = (query("/", **common), "← Back to the latest") if cursor else (None, prev_label)
         stats = state.stats()
         return render("front.html", listing=listing, clock=listing.clock, stats=stats,
-                      trending=queries.trending_entities(conn, 24), windows=list(queries.WINDOWS),
+                      trending=queries.trending_entities(conn, 24, since=None if queries.WINDOWS[window] is None
+                                                         else listing.clock.now - queries.WINDOWS[window]),
+                      windows=list(queries.WINDOWS),
                       next_url=next_url, prev_url=prev_url, prev_label=prev_label, last_seq=stats.last_seq,
                       nav="latest" if sort == "latest" else "top",
                       api_url=query("/api/stories", window=window, sort=sort, entity=entity or None,

@@ -470,14 +470,20 @@ def entity_page(conn: Connection, cache: Descriptions, name: str, cursor: str | 
     return EntityPage(name, types[0][0], total, listing)
 
 
-def trending_entities(conn: Connection, limit: int = 30, recent: int = 500) -> list[tuple[str, str, int]]:
-    """Names in the most recently active stories, by how many of those stories mention them, each with
-    the type most of them give it (as its own page does: one story may not know "Kaldoria" is a place)."""
+def trending_entities(conn: Connection, limit: int = 30, recent: int = 500,
+                      since: float | None = None) -> list[tuple[str, str, int]]:
+    """Names in the most recently active stories (active ``since`` then, if given), by how many of those
+    stories mention them, each with the type most of them give it (as its own page does: one story may
+    not know "Kaldoria" is a place)."""
     types: dict[str, Counter[str]] = {}
+    # A front page filtered to a window links its names with the window: names of older stories led
+    # to "No stories mention X in the last 6h".
+    active = "" if since is None else " AND last_seen >= ?"
+    params: tuple[object, ...] = (recent,) if since is None else (since, recent)
     for name, kind, n in conn.execute(
             "SELECT e.name, e.type, count(*) FROM story_entities e JOIN "
-            f"(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0 ORDER BY {_LATEST} LIMIT ?) s "
-            "ON s.id = e.story GROUP BY e.name, e.type", (recent,)):
+            f"(SELECT id FROM stories WHERE merged_into IS NULL AND articles > 0{active} ORDER BY {_LATEST} "
+            "LIMIT ?) s ON s.id = e.story GROUP BY e.name, e.type", params):
         types.setdefault(name, Counter())[kind] += n
     ranked = sorted(((-sum(c.values()), name) for name, c in types.items()))[:limit]
     return [(name, min(types[name].items(), key=lambda kv: (-kv[1], kv[0]))[0], -total) for total, name in ranked]

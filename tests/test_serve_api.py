@@ -224,6 +224,18 @@ def test_the_names_beside_a_windowed_front_page_each_lead_to_stories(server, win
         assert 'class="card"' in page, href
 
 
+def test_a_search_page_past_the_end_leads_back_and_a_cut_query_says_so(server):
+    """Page 9 said "No more of the 3 stories" and then "No story matches", with no way back; a query
+    over 500 characters was cut mid-word without a word on the page."""
+    past = server.get("/search", params={"q": "Kessling", "page": 9}).text
+    assert "No story matches" not in past and "past the last one" in past
+    assert 'href="/search?q=Kessling"' in past
+    long = server.get("/search", params={"q": "Kessling " * 100}).text
+    assert "Only the first 500 characters of the search were used" in long
+    assert 'class="card"' in long  # a word's end, not "… Ke": it still finds the stories
+    assert "Only the first" not in server.get("/search", params={"q": "Kessling"}).text
+
+
 def test_related_stories_share_a_name_or_two_key_words_not_one_common_word(server):
     """A bridge's reopening listed a storm, two quakes and a chess final as related: without a shared
     name, any article using any one of its key words ("old", "month") counted."""

@@ -90,13 +90,18 @@ def router(state: ServerState) -> APIRouter:
 
     @pages.get("/search", response_class=HTMLResponse)
     def search(q: str = "", page: int = Query(1, ge=1, le=queries.MAX_PAGE)) -> HTMLResponse:
-        q = q.strip()[:500]
+        q = q.strip()
+        cut = 0
+        if len(q) > 500:  # as /api/search's limit; said on the page, at a word's end where there is one
+            cut = 500
+            q = q[:500].rsplit(" ", 1)[0] if " " in q[:500] else q[:500]
         if q:
             state.writer.sync_search()
         result = queries.search(state.readers.get(), state.cache, q, page=page)
         next_url = query("/search", q=q, page=page + 1) if result.more else None
         prev_url = query("/search", q=q, page=page - 1 if page > 2 else None) if page > 1 and result.cards else None
-        return render("search.html", result=result, clock=result.clock, q=q, next_url=next_url, prev_url=prev_url)
+        return render("search.html", result=result, clock=result.clock, q=q, next_url=next_url, prev_url=prev_url,
+                      cut=cut)
 
     @pages.get("/entities", response_class=HTMLResponse)
     def entities() -> HTMLResponse:

@@ -52,6 +52,25 @@ def test_search_feed_follows_a_query(server):
     assert not empty.bozo and empty.entries == []
 
 
+def test_feed_ids_and_self_links_are_encoded_and_an_empty_feed_is_dated(server, run_cli):
+    """A watchlist feed's self link had raw spaces and accents (a reader re-subscribing by it failed),
+    a search feed's id carried the raw query ('urn:...:search:"port strike"'), and an empty feed was
+    dated 1970."""
+    from urllib.parse import quote
+
+    assert run_cli("watchlist", "add", "Zoë São Paulo", "--query", "quake", "--db", server.db).returncode == 0
+    watch = ET.fromstring(server.get("/feeds/watchlists/" + quote("Zoë São Paulo") + ".atom").content)
+    self_link = next(l.get("href") for l in watch.findall(f"{ATOM}link") if l.get("rel") == "self")
+    assert self_link == f"{server.base}/feeds/watchlists/Zo%C3%AB%20S%C3%A3o%20Paulo.atom"
+    assert watch.find(f"{ATOM}id").text.endswith(":watchlist:Zo%C3%AB%20S%C3%A3o%20Paulo")
+    search = ET.fromstring(server.get("/feeds/search.atom", params={"q": '"port strike" <x>'}).content)
+    feed_id = search.find(f"{ATOM}id").text
+    assert not set(feed_id) & set(' "<>') and feed_id.endswith(":search:%22port%20strike%22%20%3Cx%3E")
+    empty = ET.fromstring(server.get("/feeds/search.atom", params={"q": "zzzznothingmatches"}).content)
+    newest = max(s["last_seen"] for s in server.get("/api/stories?sort=latest&limit=1").json()["stories"])
+    assert empty.find(f"{ATOM}updated").text == newest.replace("+00:00", "Z")[:19] + "Z"
+
+
 FEEDS = ["/feeds/stories.atom", "/feeds/search.atom?q=quake"]
 
 

@@ -49,8 +49,8 @@ def clean(text: str) -> str:
 
 
 def atom(feed_id: str, title: str, self_url: str, page_url: str, entries: Sequence[Entry],
-         subtitle: str = "") -> bytes:
-    """An Atom 1.0 document (UTF-8 bytes).
+         subtitle: str = "", updated: float | None = None) -> bytes:
+    """An Atom 1.0 document (UTF-8 bytes); ``updated`` dates a feed without entries (else 1970).
 
     >>> doc = atom("urn:x", "T <&>", "http://h/f.atom", "http://h/", [Entry("urn:x:1", "<b>", "http://h/s/1",
     ...            0.0, 0.0, "s")])
@@ -70,7 +70,7 @@ def atom(feed_id: str, title: str, self_url: str, page_url: str, entries: Sequen
     sub(feed, "title", title)
     if subtitle:
         sub(feed, "subtitle", subtitle)
-    sub(feed, "updated", rfc3339(max((e.updated or 0.0 for e in entries), default=None)))
+    sub(feed, "updated", rfc3339(max((e.updated or 0.0 for e in entries), default=updated)))
     sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     sub(feed, "link", rel="alternate", type="text/html", href=page_url)
     author = sub(feed, "author")

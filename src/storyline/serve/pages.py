@@ -238,8 +238,13 @@ def router(state: ServerState) -> APIRouter:
             updated=c.last_seen, published=c.first_seen, summary=c.summary,
             content_html=env.get_template("_feed_entry.html").render(c=c, base=base),
             categories=[e.name for e in c.entities]) for c in cards]
-        body = feeds.atom(f"urn:storyline:{store}:{key}", title, base + request.url.path
-                          + (("?" + request.url.query) if request.url.query else ""), base + page, entries, subtitle)
+        # The key (a search, a watchlist's name) and the path are percent-encoded: a URN and a link
+        # must not carry spaces, quotes or "<" (the decoded path gave a self link a reader could not open).
+        kind, _, value = key.partition(":")
+        feed_id = f"urn:storyline:{store}:{kind}" + (f":{quote(value, safe='')}" if value else "")
+        self_url = base + quote(request.url.path) + (("?" + request.url.query) if request.url.query else "")
+        body = feeds.atom(feed_id, title, self_url, base + page, entries, subtitle,
+                          updated=queries.Clock.of(conn).now)
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     @pages.get("/feeds/stories.atom")

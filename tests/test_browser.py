@@ -205,6 +205,23 @@ def test_long_words_do_not_widen_a_phone_page(server, browser):
         phone.close()
 
 
+def test_a_long_name_filter_keeps_its_label_whole_on_a_phone(server, browser):
+    """"Mentioning" broke as "Mentionin / g" beside a name of over 33 characters."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone.goto(server.base + "/?entity=Fourteen-year-old%20Maya%20Okonkwo-Bell%20of%20Redport")
+        lines = phone.evaluate("""(() => {
+            const p = document.querySelector('.active-filter'), r = document.createRange();
+            r.selectNodeContents(p.firstChild);  // the text "Mentioning "
+            const rows = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+            return [rows.size, document.querySelector('.active-filter .clear').getClientRects().length];
+        })()""")
+        assert lines == [1, 1], lines
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 391
+    finally:
+        phone.close()
+
+
 def test_links_to_watchlists_with_odd_old_names_open_their_pages(server, browser, tmp_path):
     """Names an older version stored (`..`, `../x`, `a/b`): each link of /watchlists opens that watchlist."""
     import sqlite3

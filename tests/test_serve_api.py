@@ -283,6 +283,9 @@ def test_malformed_parameters_are_refused_alike_by_the_api_and_the_pages(server)
         assert "Bad request" in r.text and f"{named}:" in r.text, (path, params)
         if path == "/":  # its JSON twin refuses the same
             assert server.get("/api/stories", params=params).status_code == 422, params
+    # A message the API shares keeps its `next` as code on the page, not as raw backticks.
+    latest = server.get("/", params={"sort": "latest", "page": 2})
+    assert latest.status_code == 400 and "<code>next</code>" in latest.text and "`" not in latest.text
     # Every cursor the API writes is taken back, to the last page (also undated and pre-1970 stories).
     assert len(all_pages(server, "/api/stories?sort=latest&limit=3")) == len(live_stories(server.db))
     # A page in range but past the end of the list says so and links the first page.

@@ -69,12 +69,25 @@ def query(base: str, **params: object) -> str:
     return base + ("?" + urlencode(kept) if kept else "")
 
 
+def code_spans(text: str) -> Markup:
+    """``text`` escaped, its `backticked` words set as code (messages shared with the JSON API use them).
+
+    >>> code_spans("follow the `next` link <b>")
+    Markup('follow the <code>next</code> link &lt;b&gt;')
+    """
+    parts = str(Markup.escape(text)).split("`")
+    if len(parts) % 2 == 0:  # an odd backtick: not markup
+        return Markup.escape(text)
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
 def environment() -> jinja2.Environment:
     """The template environment; every value is HTML-escaped unless marked safe here."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters.update(ago=ago, when=when, iso=iso, safe_url=safe_url, plural=plural, entity_href=entity_href,
-                       segment=segment, watchlist_page=watchlists.page_url, watchlist_feed=watchlists.feed_url)
+                       segment=segment, watchlist_page=watchlists.page_url, watchlist_feed=watchlists.feed_url,
+                       code_spans=code_spans)
     env.globals.update(query=query, type_labels=TYPE_LABELS, type_singular=TYPE_SINGULAR,
                        sparkline=lambda values, label: Markup(charts.sparkline(values, label)),
                        timeline=lambda points: Markup(charts.timeline(points)))

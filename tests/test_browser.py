@@ -132,6 +132,46 @@ def test_theme_toggle_and_phone_layout(server, browser):
         phone.close()
 
 
+_CONTRAST = """(pair) => {
+    const lum = (css) => { const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
+        .map(c => c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const [a, b] = pair.map(lum);
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_tags_and_the_search_field_have_the_contrast_wcag_asks(server, browser, scheme):
+    """The "first report" tag was 4.38:1 and the search field's edge 1.47:1 against the page."""
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        p = context.new_page()
+        story = server.get("/api/stories?limit=1").json()["stories"][0]
+        p.goto(server.base + f"/story/{story['id']}")
+        tag = p.locator(".tag").first
+        colours = tag.evaluate("t => [getComputedStyle(t).color, getComputedStyle(t).backgroundColor]")
+        assert p.evaluate(_CONTRAST, colours) >= 4.5, colours
+        edge = p.evaluate("[getComputedStyle(document.querySelector('.search input')).borderTopColor,"
+                          " getComputedStyle(document.body).backgroundColor]")
+        assert p.evaluate(_CONTRAST, edge) >= 3.0, edge
+    finally:
+        context.close()
+
+
+def test_a_brief_printed_from_the_dark_theme_prints_dark_on_light(server, browser):
+    context = browser.new_context(color_scheme="dark")
+    try:
+        p = context.new_page()
+        p.goto(server.base + "/brief?since=72h")
+        p.emulate_media(media="print", color_scheme="dark")
+        colours = p.evaluate("[...document.querySelectorAll('.brief .tag, .brief .burst, .brief p')].slice(0, 40)"
+                             ".map(e => getComputedStyle(e).color)")
+        assert colours and all(p.evaluate(_CONTRAST, [c, "rgb(255, 255, 255)"]) >= 4.5 for c in colours), colours
+    finally:
+        context.close()
+
+
 def test_without_scripts_the_theme_button_is_not_shown(server, browser):
     """It showed and did nothing; the page itself reads the same without scripts."""
     context = browser.new_context(java_script_enabled=False)

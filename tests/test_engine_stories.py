@@ -137,11 +137,20 @@ def test_entities_are_typed_names_from_the_articles(engine_with_stream):
     ("Daniel Okafor-Reyes", "person"), ("United States", "place"), ("Major League Baseball", "org"),
     # A kind of name on its own is no name of anything.
     ("Harbour", "other"), ("Council", "other"),
+    # Seen as people on the web's list of names: an event, a city, a valley.
+    ("Continental Cup", "other"), ("Valmont Film Festival", "other"), ("São Paulo", "place"),
+    ("Ashford Vale", "place"),
 ])
 def test_names_are_typed_by_their_cues(name, kind):
     from storyline.text.entities import entity_type
 
     assert entity_type(name) == kind
+
+
+def test_an_age_before_a_name_is_not_part_of_it():
+    from storyline.text.entities import spans
+
+    assert spans("Fourteen-year-old Maya Okonkwo-Bell beat 52-year-old Ivo Sarr.") == ["Maya Okonkwo-Bell", "Ivo Sarr"]
 
 
 @pytest.mark.parametrize("name, core", [

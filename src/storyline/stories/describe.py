@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from ..model import CoverageItem, Entity, Story
 from ..store.base import ArticleRow, StoryRow
-from ..text.entities import entity_type, is_title_case, person_core, spans, strip_dateline
+from ..text.entities import entity_type, is_event, is_title_case, person_core, spans, strip_dateline
 from ..text.features import NAME, Vectorizer, unpack
 from ..text.furniture import without
 from ..text.titles import strip_outlet
@@ -243,7 +243,7 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
     out = []
     for name, count in ranked:
         kind = kinds.get(name) or entity_type(name, common)
-        if kind == "other" and any(_starts_word(a, name) for a in after):
+        if kind == "other" and not is_event(name) and any(_starts_word(a, name) for a in after):
             kind = "place"  # "fighting in Veszmark": unknown names after a place preposition are places
         out.append(Entity(name, kind, count))
     # An untyped single word the stream also writes in lower case ("Harbour", "Council", "Front") is a

@@ -37,8 +37,12 @@ _PLACE_WORDS = frozenset(
     """city county state province republic island islands river valley street avenue road bay mountain
     mountains lake coast region district village town oblast prefecture township borough lane square bridge
     harbour harbor airport station highway highlands hills heights beach gulf sea ocean strait peninsula
-    forest desert canyon falls creek park quay pier dam fairgrounds""".split()
+    forest desert canyon falls creek park quay pier dam fairgrounds vale dale heath moor glen cove ridge
+    springs""".split()
 )
+#: Last words of the names of events and prizes: no person's, though made of words never written small.
+_EVENT_WORDS = frozenset("""cup championship championships trophy tournament festival awards award prize olympics
+    games summit conference forum expo open grand prix marathon derby series""".split())
 #: First words of place names ("San Jose", "Fort Worth", "Mount Kenya").
 _PLACE_FIRST = frozenset("san santa santo saint st fort port puerto cerro mount mt lake cape".split())
 _PLACES = frozenset(
@@ -52,14 +56,33 @@ _PLACES = frozenset(
     singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan tanzania thailand tunisia
     turkey uganda ukraine uruguay uzbekistan venezuela vietnam yemen zambia zimbabwe scotland wales britain
     london paris berlin moscow kyiv kiev beijing tokyo washington brussels rome madrid tehran pyongyang seoul
-    delhi cairo baghdad kabul jerusalem gaza ankara istanbul warsaw vienna geneva ottawa sydney
+    delhi cairo baghdad kabul jerusalem gaza ankara istanbul warsaw vienna geneva ottawa sydney lagos nairobi
+    mumbai shanghai toronto montreal vancouver melbourne johannesburg lima bogota bogotá santiago caracas havana
+    manila jakarta bangkok hanoi karachi lahore dhaka kathmandu riyadh dubai doha beirut damascus amman athens
+    lisbon dublin edinburgh amsterdam stockholm oslo copenhagen helsinki prague budapest bucharest sofia
+    belgrade zagreb minsk tbilisi yerevan baku almaty tashkent islamabad kolkata chennai osaka taipei
+    auckland perth brisbane khartoum kinshasa accra dakar abuja algiers tunis tripoli rabat casablanca odesa
+    kharkiv lviv donetsk luhansk crimea kursk belgorod munich hamburg frankfurt milan naples barcelona
+    valencia seville marseille lyon zurich krakow
     alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii idaho illinois
     indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi
     missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia
     wisconsin wyoming chicago houston philadelphia phoenix dallas detroit boston atlanta miami seattle
     denver baltimore milwaukee memphis cleveland""".split()
 ) | {"united states", "united kingdom", "united arab emirates", "new york", "new zealand", "south africa",
-     "north korea", "south korea", "saudi arabia", "hong kong", "los angeles", "san francisco", "new delhi"}
+     "north korea", "south korea", "saudi arabia", "hong kong", "los angeles", "san francisco", "new delhi",
+     "são paulo", "sao paulo", "rio de janeiro", "buenos aires", "mexico city", "cape town", "tel aviv",
+     "kuala lumpur", "addis ababa", "st petersburg", "saint petersburg", "ho chi minh city", "abu dhabi"}
+
+
+def is_event(name: str) -> bool:
+    """True when ``name`` ends as events and prizes do ("Continental Cup"): no person, no place.
+
+    >>> is_event("Valmont Film Festival"), is_event("Cup"), is_event("Kessling Port")
+    (True, False, False)
+    """
+    parts = name.lower().split()
+    return len(parts) > 1 and parts[-1] in _EVENT_WORDS
 
 
 def is_title_case(text: str) -> bool:
@@ -94,11 +117,15 @@ def strip_dateline(text: str) -> str:
     return _DATELINE.sub("", text)
 
 
+#: "Fourteen-year-old", "52-year-old": a description before a name, not part of it.
+_AGE = re.compile(r"^[\w]+-(?:year|month)s?-old$", re.IGNORECASE)
+
+
 def _clean(parts: list[str], at_start: bool, common: set[str] | frozenset[str]) -> list[str]:
     # A sentence opener is capitalised anyway: drop leading function and ordinary words ("The talks",
     # "Residents of Yarrowdale"), then particles left at either end.
     # "New South Wales" keeps its "New": an ordinary word leads a name when a capital follows it.
-    while parts and (parts[0].lower() in _ARTICLES or (
+    while parts and (parts[0].lower() in _ARTICLES or _AGE.match(parts[0]) or (
             parts[0].lower() in STOPWORDS and parts[0].lower() != "new") or (
             at_start and parts[0].lower() in common and (len(parts) == 1 or not parts[1][:1].isupper()))):
         parts = parts[1:]
@@ -124,6 +151,8 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
     ['Defence Minister Ilse Varkonen', 'NATO', 'Riga']
     >>> spans("Residents of Yarrowdale heard Governor Lidia Brannholt's Bank of Estmark plan.", {"residents"})
     ['Yarrowdale', 'Governor Lidia Brannholt', 'Bank of Estmark']
+    >>> spans("Fourteen-year-old Maya Okonkwo-Bell won.")
+    ['Maya Okonkwo-Bell']
 
     "and" between two ordinary nouns stays inside an organisation's name; between names it parts them:
 
@@ -191,6 +220,8 @@ def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> s
     ['person', 'place', 'org', 'place']
     >>> entity_type("Regional Security", {"regional", "security"})
     'other'
+    >>> entity_type("Continental Cup"), entity_type("São Paulo")
+    ('other', 'place')
     """
     parts = [p.strip(".").lower() for p in name.split()]
     if not parts:
@@ -203,6 +234,8 @@ def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> s
         return "person"
     if any(p in _ORG_WORDS for p in parts) or (len(parts) == 1 and name.isupper() and len(name) > 1):
         return "org"
+    if is_event(name):
+        return "other"  # "Continental Cup", "Valmont Film Festival": an event, no person
     if " ".join(parts) in _PLACES or parts[-1] in _PLACE_WORDS or (len(parts) == 1 and parts[0] in _PLACES) \
             or (len(parts) > 1 and parts[0] in _PLACE_FIRST):
         return "place"

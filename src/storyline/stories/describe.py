@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from ..model import CoverageItem, Entity, Story
 from ..store.base import ArticleRow, StoryRow
-from ..text.entities import entity_type, is_event, is_title_case, person_core, spans, strip_dateline
+from ..text.entities import CALENDAR, entity_type, is_event, is_title_case, person_core, spans, strip_dateline
 from ..text.features import NAME, Vectorizer, unpack
 from ..text.furniture import without
 from ..text.titles import strip_outlet
@@ -252,13 +252,21 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         " " not in e.name and e.name.lower() in common)))[:limit]
 
 
+_CALENDAR_STEMS = frozenset(stem(w) for w in CALENDAR - {"march"})  # a protest's march is what happened
+
+
 def keywords(centre: dict[str, float], rows: Sequence[ArticleRow] = (), limit: int = 8) -> tuple[str, ...]:
     """The heaviest words of the story's centre, each as its articles most often write it.
 
     The centre holds stems ("evacuat", "continu"): a reader is shown the word they stand for
     ("evacuated"), read from the titles and openings of up to :data:`_SAMPLE` of ``rows``.
+
+    >>> keywords({"quake": 4.0, "sunday": 5.0, "yesterday": 3.0, "march": 2.5, "island": 2.0})
+    ('quake', 'march', 'island')
     """
-    ranked = sorted(((w, k) for k, w in centre.items() if not k.startswith(NAME) and not k.isdigit()),
+    # "sunday", "yesterday": every story has a when; a keyword says what.
+    ranked = sorted(((w, k) for k, w in centre.items()
+                     if not k.startswith(NAME) and not k.isdigit() and k not in _CALENDAR_STEMS),
                     key=lambda x: (-x[0], x[1]))
     chosen = [k for _, k in ranked[:limit]]
     seen: dict[str, Counter[str]] = {k: Counter() for k in chosen}

@@ -100,7 +100,8 @@ def is_title_case(text: str) -> bool:
     return caps >= 0.7 * len(ws)
 
 
-_CALENDAR = frozenset(
+#: Days, months and their abbreviations, "today" and such: words of when, not of what.
+CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec today
     tonight yesterday""".split()
@@ -134,7 +135,7 @@ def _clean(parts: list[str], at_start: bool, common: set[str] | frozenset[str]) 
         parts = parts[1:]
     while parts and parts[-1].lower() in _PARTICLES:
         parts = parts[:-1]
-    return [p for p in parts if p.lower() not in _CALENDAR] if len(parts) == 1 else parts
+    return [p for p in parts if p.lower() not in CALENDAR] if len(parts) == 1 else parts
 
 
 _PARTICLES = frozenset("of for de del la van von al bin da do dos el le".split())
@@ -185,7 +186,7 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
         joinable = -1
         for i, parts in enumerate(pieces):
             parts = _clean(parts, at_start and i == 0, common)
-            if parts and not (len(parts) == 1 and parts[0].lower() in _CALENDAR):
+            if parts and not (len(parts) == 1 and parts[0].lower() in CALENDAR):
                 found.append(" ".join(parts))
                 joinable = len(found) - 1 if i == len(pieces) - 1 else -1
         joinable_end = m.end()

@@ -326,3 +326,11 @@ def test_the_package_shows_its_lazy_names_and_ships_its_type_marker():
     assert importlib.resources.files("storyline").joinpath("py.typed").is_file()  # mypy reads the hints
     with pytest.raises(AttributeError, match="no attribute 'Enigne'"):
         storyline.Enigne  # noqa: B018
+
+
+def test_an_engine_says_which_store_it_holds(tmp_path):
+    path = tmp_path / "news.db"
+    engine = Engine(path, SPARSE)
+    assert repr(engine) == f"<storyline.Engine store={str(path)!r} embeddings='none'>"
+    engine.close()
+    assert repr(engine).endswith(" closed>")

@@ -162,6 +162,12 @@ class Engine:
 
     # -- life cycle ------------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        where = getattr(self.store, "path", "?")  # PostgreSQL's without its password
+        embeddings = self.config.embeddings if self.embedder is not None else "none"
+        return (f"<storyline.Engine store={where!r} embeddings={embeddings!r}"
+                f"{' closed' if self._closed else ''}>")
+
     def __enter__(self) -> "Engine":
         return self
 

@@ -410,3 +410,24 @@ def test_a_page_the_listing_cannot_give_is_refused_not_answered_with_page_one(se
     top = server.get(cursor.replace("sort=latest", "sort=top"))
     assert top.status_code == 422 and "by number" in top.json()["error"]
     assert server.get("/api/stories", params={"sort": "top", "page": 2}).json()["page"] == 2
+
+
+def test_a_store_without_dates_shows_its_stories_under_any_window(tmp_path, run_cli):
+    """`stories --since 6h` listed every story of a store whose articles have no dates, while the web
+    and the API listed none for ?window=6h: an empty page read as "nothing happened"."""
+    src = tmp_path / "undated.jsonl"
+    src.write_text("".join(json.dumps({"id": f"u{i}", "title": t, "source": f"Outlet {i}"}) + "\n" for i, t in
+                           enumerate(["Velden harbour floods after storm", "Storm floods Velden harbour",
+                                      "Olsk mill reopens after fire"])))
+    db = tmp_path / "undated.db"
+    assert run_cli("ingest", src, "--db", db, "--no-embeddings").returncode == 0
+    cli = json.loads(run_cli("stories", "--since", "6h", "--json", "--db", db).stdout)
+    srv = Server(db)
+    try:
+        api = srv.get("/api/stories", params={"window": "6h"}).json()["stories"]
+        assert sorted(s["id"] for s in api) == sorted(s["id"] for s in cli) and len(api) == 2
+        page = srv.get("/", params={"window": "6h"}).text
+        assert page.count('class="card"') == 2 and "No article in this store has a date" in page
+        assert "No article in this store has a date" not in srv.get("/").text
+    finally:
+        srv.stop()

@@ -236,7 +236,9 @@ def story_list(conn: Connection, cache: Descriptions, window: str = "all", sort:
     span = WINDOWS[window]
     where = " WHERE merged_into IS NULL AND articles > 0"
     params: list[object] = []
-    if span is not None:
+    if span is not None and clock.latest is not None:
+        # A store without a single dated article has no "last 6 hours": every story is shown, as
+        # `storyline stories --since` shows them (an empty page read as "nothing happened").
         where += " AND last_seen >= ?"
         params.append(clock.now - span)
     if entity:

@@ -69,6 +69,7 @@ def router(state: ServerState) -> APIRouter:
         stats = state.stats()
         return render("front.html", listing=listing, clock=listing.clock, stats=stats,
                       trending=queries.trending_entities(conn, 24, since=None if queries.WINDOWS[window] is None
+                                                         or listing.clock.latest is None  # as the list above
                                                          else listing.clock.now - queries.WINDOWS[window]),
                       windows=list(queries.WINDOWS),
                       next_url=next_url, prev_url=prev_url, prev_label=prev_label, last_seq=stats.last_seq,

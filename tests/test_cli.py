@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOUR, STREAM, by_event, error_lines, query, story_of, write_jsonl
+from conftest import HOUR, STREAM, T0, by_event, error_lines, query, story_of, write_jsonl
 
 from storyline.evaluate.metrics import score
 
@@ -224,6 +224,31 @@ def test_why_json_and_text(run_cli, stream_db):
 def test_why_missing_article(run_cli, stream_db):
     line = one_clear_error(run_cli("why", "no-such-article", "--db", stream_db))
     assert "no-such-article" in line
+
+
+def test_why_names_the_story_an_article_was_placed_in_before_a_merge(run_cli, tmp_path):
+    """A merge moves an article's row to the story that absorbed its own: `placed_in` then named the
+    absorbing story, and "story 1 has since merged into story 2" was never said."""
+    from storyline import Article, Config, Engine
+
+    db = tmp_path / "merged.db"
+    with Engine(db, Config(embeddings="none", merge_threshold=0.0)) as engine:
+        for i, title in enumerate(["Brannock dam cracks after storm", "Quillon ferry halted by storm",
+                                   "Storm cracks Brannock dam and halts Quillon ferry"]):
+            last = engine.add(Article(id=f"m{i + 1}", title=title, published=T0 + i * HOUR))
+    assert last.merged == (1,) and last.story_id == 2
+    w = json.loads(run_cli("why", "m1", "--db", db, "--json").stdout)
+    assert (w["placed_in"], w["story"]) == (1, 2)
+    text = run_cli("why", "m1", "--db", db).stdout
+    assert "started story 1:" in text and "story 1 has since merged into story 2." in text
+    from serve_server import Server
+
+    srv = Server(db)
+    try:
+        api = srv.get("/api/articles/m1").json()
+        assert (api["placed_in"], api["story"]) == (1, 2)
+    finally:
+        srv.stop()
 
 
 # -- eval -----------------------------------------------------------------------------------------

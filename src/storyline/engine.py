@@ -650,8 +650,10 @@ def _chunks(items: Iterable[Article], size: int, refused: list[Exception]) -> It
 
 
 def _why(a: Assignment, threshold: float, furniture: Found, title: str) -> dict[str, object]:
+    # placed_in: merges move the article's row to the story that absorbed its own, so the story it
+    # was placed in is kept here (rows written before this was kept fall back to their story).
     why: dict[str, object] = {"kind": a.kind, "score": round(a.score, 4), "scores": a.scores,
-                              "threshold": threshold}
+                              "threshold": threshold, "placed_in": a.story_id}
     if a.runner_up is not None:
         why["runner_up"] = a.runner_up
         why["runner_up_score"] = round(a.runner_up_score, 4)

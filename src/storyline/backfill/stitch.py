@@ -148,9 +148,10 @@ def _best_matches(result: PartitionResult, owner: dict[str, tuple[int, int]]
 
 def _renumbered(row: ArticleRow, seq: int, story: int) -> ArticleRow:
     """The row with its place in the whole stream and its final story. The decision's own story ids
-    (runner-up, merged) were local to the partition, so they are dropped from ``why``."""
+    (runner-up, merged, the story it was placed in) were local to the partition, so they are dropped
+    from ``why`` (the final story stands for the one it was placed in)."""
     why = json.loads(row.why)
-    for key in ("runner_up", "runner_up_score", "merged"):
+    for key in ("runner_up", "runner_up_score", "merged", "placed_in"):
         why.pop(key, None)
     return ArticleRow(seq, row.id, row.title, row.text, row.url, row.canonical_url, row.published,
                       row.source, row.lang, story, row.kind, row.copy_of, row.text_key, row.score,

@@ -509,6 +509,7 @@ def cmd_why(args: argparse.Namespace) -> int:
         row = reader.store.article(args.article)
         assert row is not None
     why, live = out, out["story"]
+    placed = why["placed_in"]  # the story it went to then; a merge may have moved it since
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
@@ -521,12 +522,12 @@ def cmd_why(args: argparse.Namespace) -> int:
               f"(shingle resemblance {scores.get('resemblance', 1.0)}), so it is in story {live}.")
     elif kind == "new":
         if "runner_up" in why:
-            print(f"started story {row.story}: the closest story ({why['runner_up']}) scored "
+            print(f"started story {placed}: the closest story ({why['runner_up']}) scored "
                   f"{why['runner_up_score']}, below the threshold {why['threshold']}.")
         else:
-            print(f"started story {row.story}: no earlier story shared its key words.")
+            print(f"started story {placed}: no earlier story shared its key words.")
     else:
-        print(f"joined story {row.story} with score {why['score']} (threshold {why['threshold']}): {parts}.")
+        print(f"joined story {placed} with score {why['score']} (threshold {why['threshold']}): {parts}.")
         if "runner_up" in why:
             print(f"next best: story {why['runner_up']} with {why['runner_up_score']}.")
         if why.get("merged"):
@@ -535,8 +536,8 @@ def cmd_why(args: argparse.Namespace) -> int:
         n = len(why["furniture"])
         print(f"read without {n} sentence{'s' if n != 1 else ''} that its outlet printed on its other pages "
               "(page furniture).")
-    if live != row.story:
-        print(f"story {row.story} has since merged into story {live}.")
+    if live != placed:
+        print(f"story {placed} has since merged into story {live}.")
     if out["headline"] is not None:
         print(f"story {live}: {out['headline']}")
     return 0

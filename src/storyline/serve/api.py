@@ -142,7 +142,8 @@ def router(state: ServerState) -> APIRouter:
             raise HTTPException(404, f"no article {article_id!r}") from None
         r = v.row
         return {"id": r.id, "title": r.title, "text": r.text, "url": safe_url(r.url), "source": r.source,
-                "published": iso(r.published), "lang": r.lang, "story": v.story, "placed_in": r.story,
+                "published": iso(r.published), "lang": r.lang, "story": v.story,
+                "placed_in": json.loads(r.why).get("placed_in", r.story),
                 "headline": v.headline, "why": why_json(v.why)}
 
     @api.get("/search", response_model=SearchOut, summary="Full-text search, answered as stories")

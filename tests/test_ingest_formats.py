@@ -581,3 +581,13 @@ def test_dates_from_numpy_and_plain_days_are_read():
                       ).published == float(day)
     with pytest.raises(Exception, match="not a date"):
         to_article({"title": "x", "published": True})
+
+
+def test_a_field_given_as_an_object_is_read_by_its_value_or_refused_by_name():
+    """{"a": "b"} for a text was stored as an empty text without a word (the API answered 200)."""
+    from storyline.ingest.records import BadRecord
+
+    assert to_article({"title": "x", "source": {"name": "Valley Post"}}).source == "Valley Post"
+    assert to_article({"title": "x", "text": [{"value": "Ferry runs late."}]}).text == "Ferry runs late."
+    with pytest.raises(BadRecord, match="text: expected text, got an object without a 'value'"):
+        to_article({"title": "x", "text": {"a": "b"}})

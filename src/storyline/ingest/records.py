@@ -288,6 +288,9 @@ def _text(value: object, field: str) -> str:
     if type(value) is str:  # the usual case, without the slower checks against abstract types below
         return strip_html(value)
     if isinstance(value, Mapping):  # e.g. {"name": "..."} sources, {"value": "..."} contents
+        if not any(k in value for k in ("name", "value", "title")):
+            # {"a": "b"} is not a text storyline can read: it was stored as "" without a word
+            raise BadRecord(f"{field}: expected text, got an object without a 'value', 'name' or 'title'")
         value = value.get("name") or value.get("value") or value.get("title") or ""
     if isinstance(value, list):  # e.g. [{"value": "..."}, ...] contents, or a list of strings
         parts = [_scalar(v.get("value") or "" if isinstance(v, Mapping) else v) for v in value]

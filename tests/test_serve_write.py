@@ -424,3 +424,27 @@ def test_a_store_that_refuses_writes_answers_403_not_500(demo, tmp_path, monkeyp
                             headers={"Authorization": "Bearer t0ken"})
     assert reply.status_code == 403, reply.text
     assert "may read its store but not write to it" in reply.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(server):
+    """A 300 MB body was read into memory whole before the 413."""
+    import socket
+
+    before = count(server.db)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        # Headers only: an answer that waited for the body would never come.
+        sock.sendall(b"POST /api/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     + f"Authorization: Bearer {TOKEN}\r\nContent-Length: 300000000\r\n\r\n".encode())
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+
+    def chunks():  # no Content-Length: read until the limit is passed, then refused
+        for _ in range(30):
+            yield b" " * (1024 * 1024)
+
+    streamed = server.post("/api/articles", content=chunks(), headers={**AUTH, "Content-Type": "application/json"})
+    assert streamed.status_code == 413 and "at most 20 MB" in streamed.json()["error"]
+    form = server.post("/add", content=b"title=" + b"x" * 1_100_000,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 413
+    assert count(server.db) == before

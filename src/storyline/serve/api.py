@@ -16,7 +16,7 @@ from .briefs import BriefError, request as brief_request
 from .queries import Card, NotFound
 from .schemas import (EntitiesOut, EntityPageOut, ErrorOut, IngestOut, SearchOut, StatsOut, StoryListOut,
                       StoryOut, ArticleOut, WatchlistPageOut, WatchlistsOut)
-from .security import bearer, safe_url, token_ok
+from .security import bearer, bounded_body, safe_url, token_ok
 from .state import ServerState
 from .writer import FIELD_LIMITS, MAX_BATCH
 
@@ -256,8 +256,8 @@ def router(state: ServerState) -> APIRouter:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             return JSONResponse({"error": "send the articles as JSON (Content-Type: application/json)"}, 415)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await bounded_body(request, MAX_BODY)
+        if body is None:
             return JSONResponse({"error": f"body too large (at most {MAX_BODY // 1024 // 1024} MB)"}, 413)
         try:
             data = json.loads(body)

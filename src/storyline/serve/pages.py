@@ -15,7 +15,7 @@ from . import docs, feeds, queries, watchlists
 from .api import Cursor, Sort, Window, entity_url
 from .briefs import BriefError, request as brief_request
 from .queries import NotFound
-from .security import CSRF_COOKIE, CSRF_FIELD, same_origin, token_ok
+from .security import CSRF_COOKIE, CSRF_FIELD, bounded_body, same_origin, token_ok
 from .state import ServerState
 from .views import environment, query
 from .writer import FIELD_LIMITS
@@ -190,8 +190,8 @@ def router(state: ServerState) -> APIRouter:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "application/x-www-form-urlencoded":
             raise PageError(415, "Unsupported form", "The form must be sent as application/x-www-form-urlencoded.")
-        body = await request.body()
-        if len(body) > 1_000_000:
+        body = await bounded_body(request, 1_000_000)
+        if body is None:
             raise PageError(413, "Too large", "The article is too large for this form; use the API.")
         form = parse_form(body)
         if not same_origin(request.headers.get("origin"), request.headers.get("host")) or \

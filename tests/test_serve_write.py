@@ -448,3 +448,20 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(server):
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.status_code == 413
     assert count(server.db) == before
+
+
+def test_a_live_stores_story_list_answers_304_to_a_client_polling_it(server):
+    """Its body named the clock to the second, so its ETag changed every second."""
+    r = server.post("/api/articles", json={"title": "Velden harbour reopens after storm repairs",
+                                           "published": time.time()}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    for _ in range(3):  # a minute's turn between the two requests changes the answer: try again then
+        first = server.get("/api/stories")
+        time.sleep(1.2)
+        again = server.get("/api/stories", headers={"If-None-Match": first.headers["etag"]})
+        if again.status_code == 304:
+            break
+        assert again.json()["clock"] != first.json()["clock"]
+    else:
+        raise AssertionError("no 304 in three tries")
+    assert first.json()["clock"].endswith(":00Z")

@@ -153,6 +153,7 @@ def test_show_json(run_cli, stream_db):
     assert sorted(outlets) == sorted({r["source"] for r in records})
     ids = sorted(a["article_id"] for g in s["coverage"] for a in g["articles"])
     assert ids == sorted(r["id"] for r in records)
+    assert all(a["id"] == a["article_id"] for g in s["coverage"] for a in g["articles"])  # the API's name
     for g in s["coverage"]:
         for a in g["articles"]:
             assert a["source"] == g["outlet"] and a["copies"] == []

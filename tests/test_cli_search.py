@@ -72,6 +72,7 @@ def test_search_by_words_and_by_meaning_on_both_backends(stores, capsys):
         words = search_json(capsys, "earthquake", "--db", db)
         assert [r["best_match"]["id"] for r in words][:1] in (["quake-1"], ["quake-2"])
         assert len(words) == 1 and words[0]["articles"] == 2 and "similarity" not in words[0]
+        assert words[0]["id"] == words[0]["story"]  # "id", as /api/search names the story
         assert "earthquake" in words[0]["headline"].lower() or "quake" in words[0]["headline"].lower()
         # German words match no English text ...
         assert search_json(capsys, "Erdbeben in Japan", "--db", db) == []

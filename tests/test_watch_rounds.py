@@ -224,6 +224,10 @@ def test_backoff_and_retry_after_are_respected(server, clock, engine):
     start = clock()
     s = run(w)
     assert s.failed == 1 and state().failures == 1 and state().next_fetch == start + 600
+    # watch --json gives the retry's time as ISO 8601, as next_due beside it (it gave Unix seconds)
+    from storyline.model import iso
+
+    assert s.to_dict()["errors"][0]["next_fetch"] == iso(start + 600)
 
     clock.advance(599)
     assert run(w).due == 0 and server.hits["/flaky.xml"] == 1  # not retried hot

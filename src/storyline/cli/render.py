@@ -55,7 +55,7 @@ def story_json(story: Story) -> dict[str, object]:
     out["languages"] = [{"lang": lang, "articles": n} for lang, n in story.languages]
 
     def item(c) -> dict[str, object]:
-        d = asdict(c)
+        d = {"id": c.article_id, **asdict(c)}  # "id", as the HTTP API names it ("article_id" kept)
         d["published"] = iso(c.published)
         d["copies"] = [item(k) for k in c.copies]
         return d

@@ -188,7 +188,8 @@ def _by_meaning(store, model: str, query: str, limit: int, floor: float) -> list
 def _as_json(m: Match, story, article) -> dict[str, object]:
     from .render import iso
 
-    out: dict[str, object] = {"story": story.id, "headline": story.headline, "articles": story.articles,
+    # "id", as /api/search names the story ("story" kept for programs that read it)
+    out: dict[str, object] = {"id": story.id, "story": story.id, "headline": story.headline, "articles": story.articles,
                               "outlets": story.outlets, "last_seen": iso(story.last_seen)}
     if m.score is not None:
         out["similarity"] = m.score

@@ -239,6 +239,7 @@ class RoundSummary:
         if out["next_due"] is not None and not math.isfinite(out["next_due"]):
             out["next_due"] = out["started"]
         out["started"], out["next_due"] = iso(out["started"]), iso(out["next_due"])
+        out["errors"] = [{**e, "next_fetch": iso(e["next_fetch"])} for e in out["errors"]]
         return out
 
 

@@ -77,8 +77,9 @@ def explain(why_json: str, story_id: int) -> Why:
     elif kind == "joined":
         strong = [label for b in bars for k, label in FEATURES if b.key == k and b.value >= 0.25]
         matched = _join(strong) if strong else "words"
+        verb = "matches" if strong == ["meaning"] else "match"  # "its meaning matches", "its names match"
         sentence = (f"Joined this story with a score of {score or 0:.2f}, above the threshold of "
-                    f"{threshold or 0:.2f}: its {matched} match the story’s.")
+                    f"{threshold or 0:.2f}: its {matched} {verb} the story’s.")
         if merged:
             sentence += f" It also tied {len(merged)} other {'story' if len(merged) == 1 else 'stories'} to this one."
     else:

@@ -409,6 +409,10 @@ def test_demo_default_store_is_in_the_working_folder(tmp_path, run_cli):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "storyline-demo.db").exists()
     assert not (tmp_path / "storyline.db").exists()
+    # The README's next step without --db: the error names the demo's store instead of "run demo first"
+    line = one_clear_error(run_cli("brief", "--since", "72h"))
+    assert "add `--db storyline-demo.db`" in line
+    assert run_cli("brief", "--db", "storyline-demo.db", "--since", "72h").returncode == 0
 
 
 # -- environment ----------------------------------------------------------------------------------

@@ -392,6 +392,9 @@ def _existing_store(db: str | None) -> str:
     target = db or default_path()
     path = sqlite_path(target)
     if path is not None and not os.path.exists(path):
+        if not db and not os.environ.get("STORYLINE_DB") and os.path.exists("storyline-demo.db"):  # from `demo`
+            raise UsageError(f"{redact(target)}: no such store; the demo news is in storyline-demo.db: "
+                             "add `--db storyline-demo.db`")
         raise UsageError(f"{redact(target)}: no such store; run `storyline ingest FILE` or `storyline demo` first")
     if path is not None and os.path.isfile(path) and os.path.getsize(path) == 0:
         # Opening it would make it a store: reading must leave a file as it found it.
@@ -610,7 +613,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print()
     print("Next steps:")
     print(f"  storyline show {stories[0].id} --db {db}        # everything about the top story")
-    print(f"  storyline stories --db {db} --json   # all stories, newest activity first, for programs")
+    print(f"  storyline stories --db {db} --json   # for programs: newest activity first (--limit N: more)")
     print("  storyline ingest my-news.jsonl        # your own news (JSONL, CSV, RSS/Atom, or - for stdin)")
     print("  storyline stories                     # then your top stories (store: ./storyline.db)")
     return 0

@@ -431,3 +431,31 @@ def test_a_store_without_dates_shows_its_stories_under_any_window(tmp_path, run_
         assert "No article in this store has a date" not in srv.get("/").text
     finally:
         srv.stop()
+
+
+def test_port_0_serves_on_a_free_port_and_says_which(server):
+    """It said "serving ... at http://127.0.0.1:0/" while it listened on another port."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from conftest import clean_env
+
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "serve", "--db", str(server.db), "--port", "0"],
+                            env=clean_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line).group(1))
+        assert port > 0, line
+        deadline = time.time() + 20
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/api/stats", timeout=5).status_code == 200
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline, line
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -85,7 +85,8 @@ def run(settings: Settings, log_level: str = "warning", sock: socket.socket | No
     sock = sock or listen(settings.host, settings.port)
     app = create_app(settings)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"storyline: serving {shown(settings.db)} at http://{host}:{settings.port}/ "
+    port = sock.getsockname()[1]  # the port bound: --port 0 asks the system for a free one
+    print(f"storyline: serving {shown(settings.db)} at http://{host}:{port}/ "
           f"(API docs at /api/docs; Ctrl-C to stop)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                             server_header=False, date_header=False, lifespan="on")  # Guard dates each answer

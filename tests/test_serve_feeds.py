@@ -138,3 +138,20 @@ def test_a_changed_feed_is_sent_in_full_and_never_dated_after_its_answer(tmp_pat
             assert len(r.headers.get_list("date")) == 1
     finally:
         srv.stop()
+
+
+def test_behind_a_reverse_proxy_the_public_address_is_answered_and_linked(tmp_path):
+    """With $STORYLINE_PUBLIC_URL set, a proxy forwarding its Host got a 421 from a server on the
+    loopback address, and the feeds linked http://127.0.0.1:PORT/story/ID."""
+    db = demo_store(tmp_path)
+    srv = Server(db, env={"STORYLINE_PUBLIC_URL": "https://news.example/"})
+    try:
+        proxied = srv.get("/feeds/stories.atom", headers={"Host": "news.example"})
+        assert proxied.status_code == 200
+        feed = feedparser.parse(proxied.content)
+        assert feed.entries and all(e.link.startswith("https://news.example/story/") for e in feed.entries)
+        assert srv.get("/api/stats", headers={"Host": "evil.example"}).status_code == 421  # rebinding still refused
+        direct = feedparser.parse(srv.get("/feeds/stories.atom").content)
+        assert direct.entries[0].link.startswith("https://news.example/story/")
+    finally:
+        srv.stop()

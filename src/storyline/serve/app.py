@@ -26,7 +26,7 @@ from . import api, pages, queries
 from .conditional import ConditionalGet
 from .db import denied, first_line, unavailable
 from .priority import Tracked
-from .security import loopback_host
+from .security import loopback_host, public_base
 from .settings import Settings
 from .state import ServerState
 
@@ -82,7 +82,7 @@ class Guard:
 
         if self.loopback_only:
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-            if not loopback_host(host):
+            if not loopback_host(host, public_base()):
                 await JSONResponse({"error": "this server answers only to a loopback Host"}, 421,
                                    headers={"Connection": "close"})(scope, receive, send_with_headers)
                 return

@@ -15,7 +15,7 @@ from . import docs, feeds, queries, watchlists
 from .api import Cursor, Sort, Window, entity_url
 from .briefs import BriefError, request as brief_request
 from .queries import NotFound
-from .security import CSRF_COOKIE, CSRF_FIELD, bounded_body, same_origin, token_ok
+from .security import CSRF_COOKIE, CSRF_FIELD, bounded_body, public_base, same_origin, token_ok
 from .state import ServerState
 from .views import environment, query
 from .writer import FIELD_LIMITS
@@ -230,7 +230,9 @@ def router(state: ServerState) -> APIRouter:
 
     def feed_response(request: Request, key: str, title: str, page: str, cards: list[queries.Card],
                       subtitle: str) -> Response:
-        base = str(request.base_url).rstrip("/")
+        # Behind a reverse proxy the request's own address is the proxy's loopback one: links are
+        # written with the address users reach the server at, when it is set.
+        base = public_base() or str(request.base_url).rstrip("/")
         conn = state.readers.get()
         first = conn.execute("SELECT id FROM articles ORDER BY seq LIMIT 1").fetchone()
         store = hashlib.blake2b((first[0] if first else "").encode("utf-8"), digest_size=6).hexdigest()

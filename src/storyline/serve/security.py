@@ -105,22 +105,45 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     """
     if origin is None:
         return True
+    public = public_base()  # behind a reverse proxy: the page was served from that address
+    if public is not None and origin.rstrip("/").lower() == public.lower():
+        return True
     try:
         return host is not None and urlsplit(origin).netloc.lower() == host.lower()
     except ValueError:
         return False
 
 
-def loopback_host(host_header: str | None) -> bool:
-    """Whether a ``Host`` header names a loopback address (against DNS rebinding of a local server).
+def public_base() -> str | None:
+    """``$STORYLINE_PUBLIC_URL`` without its trailing slash: the address users reach the server at
+    (behind a reverse proxy), if it is an http(s) URL.
+
+    >>> import os; os.environ["STORYLINE_PUBLIC_URL"] = "https://news.example/"; public_base()
+    'https://news.example'
+    >>> del os.environ["STORYLINE_PUBLIC_URL"]; public_base() is None
+    True
+    """
+    import os
+
+    url = os.environ.get("STORYLINE_PUBLIC_URL", "").strip().rstrip("/")
+    return url if safe_url(url) and urlsplit(url).hostname else None
+
+
+def loopback_host(host_header: str | None, public: str | None = None) -> bool:
+    """Whether a ``Host`` header names a loopback address (against DNS rebinding of a local server),
+    or the host of ``public``, the address a reverse proxy forwards from.
 
     >>> loopback_host("127.0.0.1:8080"), loopback_host("localhost"), loopback_host("[::1]:80"), loopback_host("evil.example")
     (True, True, True, False)
+    >>> loopback_host("news.example", "https://news.example"), loopback_host("evil.example", "https://news.example")
+    (True, False)
     """
     from .settings import is_loopback
 
     if not host_header:
         return False
+    if public is not None and host_header.strip().lower() == urlsplit(public).netloc.lower():
+        return True
     host = host_header.strip()
     if host.startswith("["):
         host = host[1:].split("]", 1)[0]

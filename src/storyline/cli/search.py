@@ -178,9 +178,11 @@ def _by_meaning(store, model: str, query: str, limit: int, floor: float) -> list
         raise UsageError(str(exc)) from None
     found = store.nearest(vector, k=_articles_for(limit))
     if not found:
-        raise UsageError(f"{store.path}: no article here has a meaning vector (they were ingested with "
-                         f"--no-embeddings or STORYLINE_EMBEDDINGS=none, or by another embedding model); "
-                         f"ingest them again into a new store with embeddings on, or search by words")
+        raise UsageError(f"{store.path}: no article here has a meaning vector from the model {model!r}: "
+                         f"if they were embedded by another one (embeddings = \"minilm\" in a --config "
+                         f"file, or STORYLINE_EMBEDDINGS), search with STORYLINE_EMBEDDINGS set to it; if "
+                         f"they were ingested with --no-embeddings, ingest them again into a new store with "
+                         f"embeddings on, or search by words")
     return best_per_story([(n.story_id, n.article_id, round(n.similarity, 4)) for n in found
                            if n.similarity >= floor], limit)
 

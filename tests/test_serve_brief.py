@@ -43,6 +43,11 @@ def test_api_brief_is_the_cli_brief(run_cli, served):
         web = server.get("/api/brief", params=params)
         assert web.status_code == 200, web.text
         assert web.json() == cli, args
+    # the schema says so (it declared nothing: client generators read the brief as "any")
+    spec = server.get("/api/openapi.json").json()
+    ok = spec["paths"]["/api/brief"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/BriefOut"}
+    assert "burst" in spec["components"]["schemas"]["ImportanceOut"]["properties"]
     assert [s["status"] for s in server.get("/api/brief", params={"since": "48h"}).json()["stories"]] == \
         ["developing", "new", "developing"]  # bridge (burst), festival, vote: as tests/test_brief.py ranks them
     # mistakes are clean 422s naming the parameter (as the API docs say), never a traceback

@@ -14,8 +14,8 @@ from ..cli.render import iso
 from . import queries, watchlists
 from .briefs import BriefError, request as brief_request
 from .queries import Card, NotFound
-from .schemas import (EntitiesOut, EntityPageOut, ErrorOut, IngestOut, SearchOut, StatsOut, StoryListOut,
-                      StoryOut, ArticleOut, WatchlistPageOut, WatchlistsOut)
+from .schemas import (ArticleOut, BriefOut, EntitiesOut, EntityPageOut, ErrorOut, IngestOut, SearchOut, StatsOut,
+                      StoryListOut, StoryOut, WatchlistPageOut, WatchlistsOut)
 from .security import bearer, bounded_body, safe_url, token_ok
 from .state import ServerState
 from .writer import FIELD_LIMITS, MAX_BATCH
@@ -185,7 +185,7 @@ def router(state: ServerState) -> APIRouter:
                 "stories": [card_json(c) for c in page.list.cards], "next": nxt,
                 "complete": state.cache.status.swept}
 
-    @api.get("/brief", response_model=None, responses=_NOT_FOUND,
+    @api.get("/brief", response_model=BriefOut, responses=_NOT_FOUND,
              summary="A brief: the biggest developments of a period")
     def brief(since: str = Query("24h", max_length=20, description="the period, counted back from the newest "
                                  "article (30m, 24h, 3d, 2w), or last: since the last storyline brief"),

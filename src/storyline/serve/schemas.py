@@ -243,3 +243,69 @@ class WatchlistPageOut(BaseModel):
     stories: list[StoryCardOut] = Field(description="matching stories, most recently active first")
     next: str | None = Field(description="URL of the next page, if any")
     alerts: list[AlertOut] = Field(description="the latest alerts it fired, newest first")
+
+
+class BriefMarkOut(BaseModel):
+    seq: int = Field(description="the newest article's sequence number when the last CLI brief was made")
+    clock: str | None
+    made_at: str | None
+
+
+class BurstOut(BaseModel):
+    at: str | None = Field(description="the end of the window the burst was measured in")
+    hours: int
+    before: int = Field(description="the story's articles in the hours before the window")
+    after: int = Field(description="the story's articles in the window")
+    factor: float = Field(description="after / max(before, 1)")
+    stream_factor: float = Field(description="the same ratio for the rest of the stream (the baseline)")
+    stream_before: int
+    stream_after: int
+
+
+class ImportanceOut(BaseModel):
+    articles: int = Field(description="the story's articles in the period")
+    outlets: int = Field(description="its outlets in the period")
+    growth: float
+    burst: BurstOut | None
+    score: float = Field(description="what ranks the stories of a brief")
+
+
+class BriefLinkOut(BaseModel):
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+
+
+class BriefStoryOut(BaseModel):
+    id: int
+    headline: str
+    summary: str
+    status: str = Field(description="new (began in the period) or developing")
+    articles: int
+    outlets: int
+    new_articles: int = Field(description="articles since the period's fresh mark")
+    new_outlets: list[str]
+    new_entities: list[str]
+    entities: list[str]
+    importance: ImportanceOut
+    why: str = Field(description="why it is in the brief, in words")
+    first_seen: str | None
+    last_seen: str | None
+    links: list[BriefLinkOut] = Field(description="an article worth opening per outlet, newest first")
+
+
+class BriefOut(BaseModel):
+    start: str | None
+    end: str | None
+    fresh_from: str | None = Field(description="stories that began after this are new")
+    hours: float
+    topic: str | None
+    previous: BriefMarkOut | None = Field(description="the last CLI brief's mark, for since=last")
+    articles: int
+    outlets: int
+    executive: list[str] = Field(description="the executive summary, one line each")
+    stories: list[BriefStoryOut]
+    note: str | None
+    new_stories: int = Field(description="new stories of the whole period (stories holds the top limit)")
+    developing_stories: int

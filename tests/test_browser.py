@@ -122,12 +122,15 @@ def test_theme_toggle_and_phone_layout(server, browser):
         phone.goto(server.base + "/")
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         light = phone.evaluate("getComputedStyle(document.body).backgroundColor")
-        phone.click("#theme")  # automatic -> light
-        phone.click("#theme")  # light -> dark
+        phone.click("#theme")  # automatic -> dark: the first click shows a change on a light system
         assert phone.evaluate("document.documentElement.dataset.theme") == "dark"
         assert phone.evaluate("getComputedStyle(document.body).backgroundColor") != light
         phone.reload()
         assert phone.evaluate("document.documentElement.dataset.theme") == "dark"  # remembered
+        phone.click("#theme")  # dark -> light, then back to automatic
+        assert phone.evaluate("document.documentElement.dataset.theme") == "light"
+        phone.click("#theme")
+        assert phone.evaluate("document.documentElement.dataset.theme") is None
     finally:
         phone.close()
 

@@ -1,12 +1,15 @@
 // storyline's few live bits, without any framework:
-// - the theme button cycles automatic -> light -> dark (remembered in localStorage);
+// - the theme button cycles automatic -> the other theme than the system's -> the system's (remembered);
 // - a timeline scrolled within its frame shows its newest hours first;
 // - pages that list stories check /api/stats every minute and offer a refresh when new articles arrive.
 (function () {
   "use strict";
   var root = document.documentElement;
   var button = document.getElementById("theme");
-  var order = ["auto", "light", "dark"];
+  // The first click always changes what the reader sees: from automatic to the other theme than the
+  // system's (automatic -> light on a light system changed nothing), then to the system's, then back.
+  var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  var order = dark ? ["auto", "light", "dark"] : ["auto", "dark", "light"];
   var labels = { auto: "Theme: automatic", light: "Theme: light", dark: "Theme: dark" };
   function current() { return root.getAttribute("data-theme") || "auto"; }
   function show() { if (button) { button.title = labels[current()] + " (click to change)"; button.setAttribute("aria-label", labels[current()]); } }

@@ -273,6 +273,7 @@ def test_eval_json_and_predictions(tmp_path, run_cli):
     assert result["bcubed_recall"] == round(mine.bcubed_recall, 4)
     assert result["ari"] == round(mine.ari, 4)
     assert 0 <= result["seconds"] < 30
+    assert (result["embeddings"], result["decision"]) == ("use", "rules")  # what made the numbers
     # Four clearly separate events: the engine should get them (nearly) right.
     assert result["bcubed_f1"] >= 0.9
 

@@ -145,4 +145,7 @@ def evaluate(path: str, config: Config | None = None, predictions: str | None = 
         "warnings": warnings,
         "seconds": round(seconds, 3),
         "articles_per_second": round(len(articles) / seconds, 1) if seconds else None,
+        # what made the numbers, so that a result file says how to reproduce it
+        "embeddings": engine.config.embeddings if engine.embedder is not None else "none",
+        "decision": engine.config.decision,
     }

@@ -36,12 +36,24 @@ _lock = threading.Lock()
 _model = None
 
 
+#: Languages named rather than coded ("English" in a CSV's lang column), as their ISO 639-1 codes.
+_NAMES = {"english": "en", "german": "de", "deutsch": "de", "spanish": "es", "español": "es", "espanol": "es",
+          "french": "fr", "français": "fr", "francais": "fr", "italian": "it", "italiano": "it",
+          "portuguese": "pt", "português": "pt", "dutch": "nl", "nederlands": "nl", "russian": "ru",
+          "chinese": "zh", "japanese": "ja", "arabic": "ar", "polish": "pl", "ukrainian": "uk", "turkish": "tr",
+          "swedish": "sv", "norwegian": "no", "danish": "da", "finnish": "fi", "greek": "el", "korean": "ko"}
+
+
 def normalise_lang(code: str | None) -> str | None:
-    """A declared language tag as its primary subtag in lower case (``en-US`` -> ``en``)."""
+    """A declared language tag as its primary subtag in lower case; a language's name as its code.
+
+    >>> normalise_lang("en-US"), normalise_lang("English"), normalise_lang("pt_BR"), normalise_lang(" ")
+    ('en', 'en', 'pt', None)
+    """
     if not code:
         return None
     primary = re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
-    return primary or None
+    return _NAMES.get(primary, primary) or None
 
 
 def _identifier():

@@ -207,7 +207,7 @@ def test_why_json_and_text(run_cli, stream_db):
     assert proc.returncode == 0, proc.stderr
     w = json.loads(proc.stdout)
     assert {"story", "kind", "score", "scores"} <= set(w)
-    assert w["article"] == "trt-3" and w["story"] == story_of(stream_db, "trt-1")
+    assert w["article"] == w["id"] == "trt-3" and w["story"] == story_of(stream_db, "trt-1")
     assert w["kind"] == "joined"
     assert w["score"] >= w["threshold"]
     assert isinstance(w["scores"], dict) and "title" in w["scores"]

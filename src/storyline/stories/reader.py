@@ -84,8 +84,9 @@ def _seconds(since: object) -> float | None:
 def read_why(store: "Store", vectorizer: Vectorizer, article_id: str) -> dict[str, Any] | None:
     """Why an article is where it is, as ``storyline why --json`` prints it, or ``None`` if it is not stored.
 
-    Keys: ``article``, ``title``, ``story`` (the story it is in now), ``headline`` (of that story),
-    ``placed_in`` (the story it was placed in, which may have merged since) and the stored decision:
+    Keys: ``id`` (and ``article``, the same), ``title``, ``story`` (the story it is in now), ``headline``
+    (of that story), ``placed_in`` (the story it was placed in, which may have merged since) and the
+    stored decision:
     ``kind`` (``new``, ``joined`` or ``copy``), ``score``, ``scores`` (title, body, names and
     meaning similarity, hours apart, total; a copy's shingle resemblance), ``threshold``, and when
     they apply ``runner_up`` and ``runner_up_score`` (the best story not joined), ``merged`` (stories
@@ -99,8 +100,9 @@ def read_why(store: "Store", vectorizer: Vectorizer, article_id: str) -> dict[st
         return None
     live = store.resolve(row.story)
     story = read_story(store, vectorizer, live)
-    return {"article": row.id, "title": row.title, "story": live, "headline": story.headline if story else None,
-            "placed_in": row.story, **json.loads(row.why)}
+    # "id" as the HTTP API names the article ("article" kept for programs that read it)
+    return {"id": row.id, "article": row.id, "title": row.title, "story": live,
+            "headline": story.headline if story else None, "placed_in": row.story, **json.loads(row.why)}
 
 
 def read_storylines(store: "Store", vectorizer: Vectorizer, config: Config, limit: int = 20,

@@ -231,7 +231,8 @@ def test_a_story_page_fits_a_phone(server, browser):
         scrolled = phone.evaluate("(() => { const c = document.querySelector('.chart');"
                                   " return c.scrollLeft + c.clientWidth - c.scrollWidth; })()")
         assert abs(scrolled) <= 1, scrolled
-        caption = phone.evaluate("(() => { const c = document.querySelector('.chart'), f = c.querySelector('figcaption');"
+        caption = phone.evaluate("(() => { const c = document.querySelector('.chart');"
+                                 " const f = c.querySelector('figcaption');"
                                  " return f.getBoundingClientRect().left - c.getBoundingClientRect().left; })()")
         assert caption >= -1, caption  # scrolled to the end, the caption stays in view (it read "…opies included")
     finally:

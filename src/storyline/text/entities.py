@@ -11,9 +11,14 @@ import re
 
 from .tokens import STOPWORDS
 
+#: The capital letters of the scripts that have them (Latin, Greek, Cyrillic, Armenian, and their
+#: extensions): "Álvaro", "Öztürk" and "Сергей" start names too.
+_UPPER = "".join(c for start, end in ((0x41, 0x590), (0x10A0, 0x10FF), (0x1E00, 0x2000))
+                 for c in map(chr, range(start, end)) if c.isupper() and c.isalpha())
 # A capitalised word (or an acronym), optionally joined by short lower-case particles inside a name.
 _SPAN = re.compile(
-    r"(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:(?:of|for|de|del|la|van|von|al|bin|da|do|dos|el|le)\s+)?(?:[A-Z][\w'’.-]*[\w]))*"
+    rf"(?:[{_UPPER}][\w'’.-]*[\w])(?:\s+(?:(?:of|for|de|del|la|van|von|al|bin|da|do|dos|el|le)\s+)?"
+    rf"(?:[{_UPPER}][\w'’.-]*[\w]))*"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”()\n]\s*|\s[-–—]\s)$")
 
@@ -154,6 +159,8 @@ def spans(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[st
     ['Yarrowdale', 'Governor Lidia Brannholt', 'Bank of Estmark']
     >>> spans("Fourteen-year-old Maya Okonkwo-Bell won.")
     ['Maya Okonkwo-Bell']
+    >>> spans("El gol lo marcó Álvaro Núñez. Об этом сказал мэр Сергей Собянин.", {"об"})
+    ['Álvaro Núñez', 'Сергей Собянин']
 
     "and" between two ordinary nouns stays inside an organisation's name; between names it parts them:
 

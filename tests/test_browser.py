@@ -296,3 +296,35 @@ def test_links_to_watchlists_with_odd_old_names_open_their_pages(server, browser
     finally:
         page.close()
         odd.stop()
+
+
+def test_right_to_left_headlines_and_summaries_read_right_to_left(browser, tmp_path):
+    """An Arabic story's headline and summary were laid out left to right: the full stop on the wrong
+    side, numbers out of place."""
+    from storyline import Article, Config, Engine
+
+    db = tmp_path / "ar.db"
+    text = ("قال البنك المركزي المصري يوم الخميس إنه خفض سعر الفائدة بمقدار 200 نقطة أساس. "
+            "وجاء القرار بعد اجتماع في القاهرة.")
+    with Engine(db, Config(embeddings="none")) as engine:
+        for i, source in enumerate(["Al Nahar", "Cairo Daily"]):
+            engine.add(Article(id=f"ar{i}", title="البنك المركزي المصري يخفض سعر الفائدة",
+                               text=text, source=source, lang="ar", published=1.8e9 + i * 3600))
+        engine.add(Article(id="en1", title="Ferry runs aground off Kessa", text="A ferry ran aground off Kessa.",
+                           source="Harbor Gazette", lang="en", published=1.8e9))
+    srv = Server(db)
+    p = browser.new_page()
+    try:
+        stories = srv.get("/api/stories").json()["stories"]
+        arabic = next(s["id"] for s in stories if s["headline"].startswith("البنك"))
+        p.goto(srv.base + f"/story/{arabic}")
+        assert p.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+        assert p.evaluate("getComputedStyle(document.querySelector('.lead')).direction") == "rtl"
+        p.goto(srv.base + "/")
+        directions = p.evaluate("[...document.querySelectorAll('.card .headline')]"
+                                ".map(h => [h.innerText, getComputedStyle(h).direction])")
+        assert {d for t, d in directions if t.startswith("البنك")} == {"rtl"}
+        assert {d for t, d in directions if t.startswith("Ferry")} == {"ltr"}
+    finally:
+        p.close()
+        srv.stop()

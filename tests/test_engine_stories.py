@@ -389,3 +389,20 @@ def test_a_story_whose_sentences_repeat_its_headline_still_has_a_summary():
                                text="A ferry ran aground off Kessa on Tuesday."))
         assert engine.story(a.story_id).summary == "The army was sent in to help"
         assert engine.story(b.story_id).summary == "A ferry ran aground off Kessa on Tuesday."
+
+
+def test_a_title_the_cue_lists_do_not_know_is_folded_into_the_bare_name():
+    """"Bundeskanzlerin Helene Brandt" (one German article) and "Helene Brandt" were two people, the
+    first counted in four articles."""
+    texts = ["Bundeskanzlerin Helene Brandt besuchte am Montag das Hochwassergebiet in Velden.",
+             "Chancellor Helene Brandt visited the flooded town of Velden on Monday.",
+             "Helene Brandt toured Velden, where the river burst its banks.",
+             "In Velden, Helene Brandt promised money for the rebuilding."]
+    with Engine(config=Config(embeddings="none")) as engine:
+        for n, text in enumerate(texts):
+            engine.add(Article(id=f"h{n}", title=f"Brandt visits flooded Velden ({n})", text=text,
+                               source=f"Outlet {n}", published=T0 + n * HOUR))
+        (story,) = engine.stories()
+    names = {e.name: (e.type, e.count) for e in story.entities}
+    assert names.get("Helene Brandt") == ("person", 4), names
+    assert not [n for n in names if n.endswith("Helene Brandt") and n != "Helene Brandt"], names

@@ -225,8 +225,16 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
     # "Varkonen" alone is the same person as "Ilse Varkonen": fold short names into the fullest
     # person's name that ends with them, then count each name once per article.
     every = set().union(*per_article) if per_article else set()
+    # A title in a language the cue lists do not know ("Bundeskanzlerin Helene Brandt") is folded into
+    # the person's name that other articles give bare ("Helene Brandt").
     fuller: dict[str, str] = {}
-    for full in sorted((n for n in every if " " in n), key=lambda n: (-len(n.split()), n)):
+    for name in every:
+        parts = name.split()
+        bare = " ".join(parts[1:])
+        if len(parts) >= 3 and bare in every and (kinds.get(bare) == "person" or entity_type(bare, common) == "person"):
+            fuller[name] = bare
+            kinds[bare] = "person"
+    for full in sorted((n for n in every if " " in n and n not in fuller), key=lambda n: (-len(n.split()), n)):
         last = full.split()[-1]
         if last in every and last not in fuller and (
                 kinds.get(full) == "person" or entity_type(full, common) == "person"):

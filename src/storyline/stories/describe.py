@@ -260,6 +260,9 @@ def key_entities(rows: Sequence[ArticleRow], common: set[str] | frozenset[str] =
         " " not in e.name and e.name.lower() in common)))[:limit]
 
 
+#: Five characters of a script written without spaces (Chinese, Japanese, Thai): a "word" that long is
+#: a whole clause ("中国成功发射嫦娥九号月球探测器" came out as a keyword), not a key word.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff]{5}")
 _CALENDAR_STEMS = frozenset(stem(w) for w in CALENDAR - {"march"})  # a protest's march is what happened
 
 
@@ -269,12 +272,13 @@ def keywords(centre: dict[str, float], rows: Sequence[ArticleRow] = (), limit: i
     The centre holds stems ("evacuat", "continu"): a reader is shown the word they stand for
     ("evacuated"), read from the titles and openings of up to :data:`_SAMPLE` of ``rows``.
 
-    >>> keywords({"quake": 4.0, "sunday": 5.0, "yesterday": 3.0, "march": 2.5, "island": 2.0})
+    >>> keywords({"quake": 4.0, "sunday": 5.0, "yesterday": 3.0, "march": 2.5, "island": 2.0, "中国成功发射嫦娥": 9.0})
     ('quake', 'march', 'island')
     """
     # "sunday", "yesterday": every story has a when; a keyword says what.
     ranked = sorted(((w, k) for k, w in centre.items()
-                     if not k.startswith(NAME) and not k.isdigit() and k not in _CALENDAR_STEMS),
+                     if not k.startswith(NAME) and not k.isdigit() and k not in _CALENDAR_STEMS
+                     and not _UNSPACED.search(k)),
                     key=lambda x: (-x[0], x[1]))
     chosen = [k for _, k in ranked[:limit]]
     seen: dict[str, Counter[str]] = {k: Counter() for k in chosen}

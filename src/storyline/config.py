@@ -81,7 +81,8 @@ class Config:
     entity_weight: float = 0.44
     #: Score lost per unit of log(1 + days apart): a story fades, weeks later it is another story (0 or more).
     time_penalty: float = 0.05
-    #: Stories idle for longer than this (hours, more than 0) are no longer candidates.
+    #: Stories idle for longer than this (hours, more than 0) are no longer candidates, but for a
+    #: follow-up that retells one (see :func:`storyline.cluster.online.retells`), up to twice as long.
     max_idle_hours: float = 24.0 * 14
     #: How many index hits are scored in full per article.
     max_candidates: int = 12

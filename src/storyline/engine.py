@@ -372,7 +372,8 @@ class Engine:
             for gone in decision.merged:
                 self._merges.append((gone, decision.story))
         assignment = Assignment(article.id, decision.story, decision.kind, decision.score, decision.scores,
-                                copy_of, decision.runner_up, decision.runner_up_score, decision.merged)
+                                copy_of, decision.runner_up, decision.runner_up_score, decision.merged,
+                                decision.reopened)
         self._remember(seq, article.id, canon, key, article.source, decision.story)
         self._pending.append(ArticleRow(
             seq, article.id, article.title, article.text, article.url, canon, published,
@@ -659,6 +660,8 @@ def _why(a: Assignment, threshold: float, furniture: Found, title: str) -> dict[
         why["runner_up_score"] = round(a.runner_up_score, 4)
     if a.merged:
         why["merged"] = list(a.merged)
+    if a.reopened:
+        why["reopened"] = True
     if a.copy_of:
         why["copy_of"] = a.copy_of
     # Where the page furniture is (the title's tail, sentences of the text), so that readers skip it too.

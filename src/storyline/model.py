@@ -46,7 +46,9 @@ class Assignment:
     ``score`` and ``scores`` are those of its best candidate story (for ``"new"``, the closest story,
     which scored below the threshold; for ``"copy"``, the shingle resemblance): ``scores`` holds the
     title, body, names and meaning similarities that apply, ``hours_apart`` and the ``total``.
-    ``runner_up`` is the best story it did not join, if any; ``merged`` the stories it tied into its own.
+    ``runner_up`` is the best story it did not join, if any; ``merged`` the stories it tied into its own;
+    ``reopened`` says that the story had gone quiet for longer than ``Config.max_idle_hours`` and
+    the article, a follow-up retelling it (an arrest, a trial), brought it back.
     """
 
     article_id: str
@@ -58,6 +60,7 @@ class Assignment:
     runner_up: int | None = None
     runner_up_score: float = 0.0
     merged: tuple[int, ...] = ()
+    reopened: bool = False
 
 
 @dataclass(frozen=True, slots=True)

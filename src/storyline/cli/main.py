@@ -528,9 +528,12 @@ def cmd_why(args: argparse.Namespace) -> int:
             print(f"started story {placed}: the closest story ({why['runner_up']}) scored "
                   f"{why['runner_up_score']}, below the threshold {why['threshold']}.")
         else:
-            print(f"started story {placed}: no earlier story shared its key words.")
+            print(f"started story {placed}: no active story shared its key words.")
     else:
         print(f"joined story {placed} with score {why['score']} (threshold {why['threshold']}): {parts}.")
+        if why.get("reopened"):
+            print(f"the story had gone quiet ({_days(scores.get('hours_apart'))} before this article); "
+                  "its text retells the story, so it was reopened.")
         if "runner_up" in why:
             print(f"next best: story {why['runner_up']} with {why['runner_up_score']}.")
         if why.get("merged"):
@@ -544,6 +547,14 @@ def cmd_why(args: argparse.Namespace) -> int:
     if out["headline"] is not None:
         print(f"story {live}: {out['headline']}")
     return 0
+
+
+def _days(hours: object) -> str:
+    """``19 days`` for a number of hours (``"a while"`` when not known)."""
+    if not isinstance(hours, (int, float)):
+        return "a while"
+    days = round(hours / 24)
+    return f"{days} day{'' if days == 1 else 's'}"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

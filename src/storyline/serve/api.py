@@ -56,7 +56,8 @@ def card_json(card: Card) -> dict[str, object]:
 def why_json(w: queries.Why) -> dict[str, object]:
     return {"kind": w.kind, "explanation": w.sentence, "score": w.score, "threshold": w.threshold,
             "features": {b.key: b.value for b in w.bars}, "hours_apart": w.hours_apart, "copy_of": w.copy_of,
-            "runner_up": w.runner_up, "runner_up_score": w.runner_up_score, "merged": list(w.merged)}
+            "runner_up": w.runner_up, "runner_up_score": w.runner_up_score, "merged": list(w.merged),
+            "reopened": w.reopened}
 
 
 def coverage_json(c: queries.CoverageEntry) -> dict[str, object]:

@@ -37,6 +37,8 @@ class Why:
     runner_up: int | None = None
     runner_up_score: float | None = None
     merged: tuple[int, ...] = ()
+    #: The story had gone quiet and this follow-up reopened it.
+    reopened: bool = False
 
 
 def explain(why_json: str, story_id: int) -> Why:
@@ -73,19 +75,23 @@ def explain(why_json: str, story_id: int) -> Why:
             sentence = (f"Started this story: the closest earlier story scored {runner_score:.2f}, below the "
                         f"threshold of {threshold:.2f}.")
         else:
-            sentence = "Started this story: no earlier story shared its key words."
+            sentence = "Started this story: no active story shared its key words."
     elif kind == "joined":
         strong = [label for b in bars for k, label in FEATURES if b.key == k and b.value >= 0.25]
         matched = _join(strong) if strong else "words"
         verb = "matches" if strong == ["meaning"] else "match"  # "its meaning matches", "its names match"
         sentence = (f"Joined this story with a score of {score or 0:.2f}, above the threshold of "
                     f"{threshold or 0:.2f}: its {matched} {verb} the story’s.")
+        if why.get("reopened") is True and hours is not None:
+            sentence += (f" The story had gone quiet for {round(hours / 24)} days; this follow-up retells it, "
+                         "so it was reopened.")
         if merged:
             sentence += f" It also tied {len(merged)} other {'story' if len(merged) == 1 else 'stories'} to this one."
     else:
         sentence = f"Placed here ({kind})."
     return Why(kind, sentence, score, threshold, bars, hours, None,
-               int(runner) if isinstance(runner, int) and runner != story_id else None, runner_score, merged)
+               int(runner) if isinstance(runner, int) and runner != story_id else None, runner_score, merged,
+               why.get("reopened") is True)
 
 
 def _number(value: object) -> float | None:

@@ -53,6 +53,8 @@ class WhyOut(BaseModel):
     runner_up: int | None = Field(description="the next best story it did not join")
     runner_up_score: float | None
     merged: list[int]
+    reopened: bool = Field(False, description="the story had gone quiet for longer than max_idle_hours and this "
+                                              "follow-up, retelling it, reopened it")
 
 
 class CoverageArticleOut(BaseModel):

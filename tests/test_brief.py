@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 from datetime import datetime
@@ -127,6 +129,17 @@ def test_brief_out_never_overwrites_a_store_and_dash_is_stdout(run_cli, tmp_path
     assert proc.returncode == 1 and "an SQLite database" in proc.stderr
     proc = run_cli("brief", "--db", db, "--out", "-")
     assert proc.returncode == 0 and proc.stdout.startswith("# Brief") and not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", "-writer"])
+def test_brief_out_never_writes_over_a_stores_journal_or_locks(run_cli, tmp_path, suffix):
+    db = _ingest(run_cli, tmp_path, STREAM)
+    companion = tmp_path / (db.name + suffix)
+    proc = run_cli("brief", "--db", db, "--out", companion)
+    assert proc.returncode == 1 and f"belongs to the store {db}" in proc.stderr, proc.stderr
+    assert _brief(run_cli, db, "--since", "48h")["articles"] == len(STREAM)
+    elsewhere = tmp_path / ("notes" + suffix)  # a name that only ends alike, with no store beside it
+    assert run_cli("brief", "--db", db, "--out", elsewhere).returncode == 0 and elsewhere.exists()
 
 
 def test_a_look_at_another_period_leaves_the_since_last_mark_alone(run_cli, tmp_path):

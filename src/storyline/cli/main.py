@@ -418,17 +418,28 @@ def _check_writable(path: str, flag: str, keep: Sequence[str | None] = ()) -> No
         if other and other != "-" and (os.path.abspath(other) == os.path.abspath(path) or (
                 os.path.exists(other) and os.path.exists(path) and os.path.samefile(other, path))):
             raise UsageError(f"{flag} {path}: is also what this command reads or stores; name another file")
-    if os.path.isfile(path):
-        try:
-            with open(path, "rb") as existing:
-                is_database = existing.read(16) == b"SQLite format 3\x00"
-        except OSError:
-            is_database = False
-        if is_database:
-            raise UsageError(f"{flag} {path}: is an SQLite database (a store?), which writing would destroy; "
+    for suffix in _STORE_COMPANIONS:  # a store's journal and locks: writing one corrupts the store
+        base = path[: -len(suffix)]
+        if path.endswith(suffix) and os.path.isfile(base) and _is_sqlite(base):
+            raise UsageError(f"{flag} {path}: belongs to the store {base} (its {suffix[1:]} file), which "
+                             "writing would destroy; name another file")
+    if os.path.isfile(path) and _is_sqlite(path):
+        raise UsageError(f"{flag} {path}: is an SQLite database (a store?), which writing would destroy; "
                              "name another file")
     if not os.access(path if os.path.exists(path) else folder, os.W_OK):
         raise UsageError(f"{flag} {path}: cannot write there (permission denied)")
+
+
+#: Files SQLite and storyline keep beside a store (``news.db-wal``...).
+_STORE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer")
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as existing:
+            return existing.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _open_reader(db: str | None):

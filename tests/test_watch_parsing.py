@@ -87,6 +87,28 @@ def test_guids_are_stable_and_do_not_collide_between_feeds():
     assert len({a.id for a in got}) == 2
 
 
+@pytest.mark.parametrize("guids", [("1", "2"), ("https://a.example/", "https://a.example/")],
+                         ids=["positions", "the site's address"])
+def test_a_guid_reused_by_the_next_fetch_never_hides_a_new_entry(engine, guids):
+    """Feeds that number their entries, or give each the site's address, reuse GUIDs between fetches."""
+    first = [{"title": "Harbour bulletin: Kelvik ferry resumes", "guid": guids[0], "link": "https://a.example/3"},
+             {"title": "Harbour bulletin: Dunstad pier closes", "guid": guids[1], "link": "https://a.example/2"}]
+    later = [{"title": "Harbour bulletin: Corrant lock repaired", "guid": guids[0], "link": "https://a.example/4"},
+             {"title": "Harbour bulletin: Kelvik ferry resumes", "guid": guids[1], "link": "https://a.example/3"}]
+    kinds = [engine.add(a).kind for doc in (first, later)
+             for a in parse_feed(rss("A", doc), "https://a.example/rss", T0).articles]
+    assert kinds[2] != "duplicate"  # the new entry is stored
+    assert kinds[3] == "duplicate"  # the entry seen before, under another GUID now, is not stored twice
+    engine.flush()
+    assert "Harbour bulletin: Corrant lock repaired" in articles(engine)
+
+
+def test_the_name_a_feed_is_followed_under_names_its_outlet():
+    doc = rss("News", [{"title": "Quake shakes Halvik", "link": "https://a.example/q"}])
+    assert parse_feed(doc, URL, T0, source="Harbor Gazette").articles[0].source == "Harbor Gazette"
+    assert parse_feed(doc, URL, T0).articles[0].source == "News"
+
+
 def test_atom_and_partly_broken_documents():
     atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
       <title type="html">Lake &lt;i&gt;Post&lt;/i&gt;</title><link href="https://lake.example/"/>

@@ -178,7 +178,7 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     """The articles of a feed document fetched from ``url`` at ``fetched_at`` (Unix seconds).
 
     ``content_type`` is the HTTP header (its charset is a hint, not the truth); ``source`` names the
-    outlet when the feed has no title. Dates more than ``future_tolerance`` seconds ahead of the fetch
+    outlet (the name the feed was followed under; without it, the feed's title, else its host). Dates more than ``future_tolerance`` seconds ahead of the fetch
     are clamped to the fetch time.
     """
     if not data.strip():
@@ -214,7 +214,10 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
     ttl_text = str(meta.get("ttl") or "").strip()
     if ttl_text.isdigit() and int(ttl_text) > 0:
         ttl = min(MAX_TTL, int(ttl_text) * 60.0)
-    outlet = title or source or outlet_of(url)
+    # The name the feed was followed under (`feeds add --title`, an OPML outline's title) wins over the
+    # channel's own title: many channels are titled just "News" or "Latest", and one outlet name for
+    # several sites made their articles copies of each other (or, printed alike, one article).
+    outlet = source or title or outlet_of(url)
     articles: list[Article] = []
     problems: list[str] = []
     seen: dict[str, tuple[str, str]] = {}
@@ -243,7 +246,16 @@ def parse_feed(data: bytes, url: str, fetched_at: float, content_type: str = "",
             continue
         guid = entry.get("id")
         guid = guid.strip() if isinstance(guid, str) else ""
-        article_id = guid_id(url, guid) if guid else article.id  # article.id: from the link, else the text
+        # A GUID names an entry together with its link: feeds that give every entry the site's address
+        # as GUID, or number their entries by position, reuse GUIDs from one fetch to the next, and a
+        # new entry with an old GUID was taken for the stored one. (An entry whose link is unchanged is
+        # still recognised: the store knows its canonical URL.)
+        if not guid:
+            article_id = article.id  # from the link, else the text
+        elif article.url and guid != article.url:
+            article_id = guid_id(url, f"guid {guid}\nlink {article.url}")
+        else:
+            article_id = guid_id(url, guid)
         fingerprint = (article.title, article.url or article.text[:200])
         if seen.get(article_id, fingerprint) != fingerprint:
             # The GUID was already used for another entry in this document: do not trust it.

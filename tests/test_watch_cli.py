@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import T0, clean_env, error_lines, query
-from feed_server import FeedServer, news_feeds, opml, rss
+from feed_server import FeedServer, Reply, news_feeds, opml, rss, wait_until
 
 
 @pytest.fixture
@@ -98,6 +98,35 @@ def test_watch_runs_rounds_until_stopped(server, tmp_path):
             proc.wait()
     assert proc.returncode == 0 and rest.strip() == "watch: stopped" and not error_lines(rest)
     assert query(db, "SELECT title FROM articles") == [("Ferry returns to Lake Ordway",)]
+
+
+def test_watch_once_stopped_by_sigterm_keeps_what_answered_and_gives_the_rest_back(server, tmp_path):
+    """cron's `timeout` and systemd stop with SIGTERM: the round lost everything and held its feeds."""
+    server.feed("/fast.xml", rss("Fast Desk", [{"title": "Ferry returns to Lake Ordway",
+                                                "link": server.url("/r/1"), "published": T0}]))
+    server.route("/slow.xml", lambda request: Reply(200, b"<rss/>", delay=30.0))
+    db = str(tmp_path / "w.db")
+    subprocess.run([sys.executable, "-m", "storyline", "feeds", "add", server.url("/fast.xml"),
+                    server.url("/slow.xml"), "--db", db], env=clean_env(), check=True, capture_output=True,
+                   timeout=30)
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "watch", "--once", "--allow-private", "--db", db],
+                            env=clean_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: server.hits.get("/slow.xml", 0) >= 1 and server.hits.get("/fast.xml", 0) >= 1,
+                        timeout=30)
+        time.sleep(1.0)  # the fast feed's answer is parsed meanwhile
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=20)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err
+    assert "watch: stopped" in err and "Traceback" not in err
+    assert query(db, "SELECT title FROM articles") == [("Ferry returns to Lake Ordway",)]
+    # The slow feed is due again now, not claimed for ten minutes.
+    assert query(db, f"SELECT next_fetch IS NULL OR next_fetch <= {time.time() + 60} FROM feeds "
+                     "WHERE url LIKE '%slow.xml'") == [(1,)]
 
 
 def test_watch_says_which_feed_had_entries_it_skipped_and_why(run_cli, server, tmp_path):

@@ -260,6 +260,22 @@ def test_backoff_and_retry_after_are_respected(server, clock, engine):
     assert capped == (41, w.settings.max_backoff)
 
 
+def test_force_waits_for_a_retry_after_whatever_the_status(server, clock, engine):
+    answers = [Reply(500, b"down", {"Retry-After": "86400"}),
+               Reply(200, rss("Back", [{"title": "Harbour reopens at Kelvik", "link": server.url("/k/1"),
+                                        "published": T0}]), {"Content-Type": "application/rss+xml"})]
+    server.route("/down.xml", lambda request: answers.pop(0) if len(answers) > 1 else answers[0])
+    w = watcher(engine, clock, interval=600)
+    w.feeds.add(server.url("/down.xml"))
+    assert run(w).failed == 1
+    clock.advance(3600)
+    assert run(w, force=True).due == 0 and server.hits["/down.xml"] == 1  # the server asked for a day
+    clock.advance(86400)
+    assert run(w, force=True).fetched == 1 and server.hits["/down.xml"] == 2
+    clock.advance(60)
+    assert run(w, force=True).due == 1  # after a success, --force fetches again at once
+
+
 def test_the_ssrf_guard_refuses_private_addresses_unless_allowed(server, clock, engine, monkeypatch):
     server.feed("/feed.xml", rss("Local", [{"title": "Intranet notice", "link": server.url("/n/1"),
                                             "published": T0}]))
@@ -382,3 +398,29 @@ def test_two_watchers_of_one_store_fetch_each_feed_once(server, clock, engine, t
     assert a.due + b.due == len(outlets)  # each feed taken by one of them
     assert all(server.hits[slug(o)] == 1 for o in outlets), server.hits  # every feed fetched twice before
     assert all(f.next_fetch == clock() + 900 for f in first.feeds.all())  # and scheduled as usual
+
+
+def test_a_store_locked_by_another_process_costs_a_round_not_the_watcher(server, clock, engine):
+    import sqlite3
+
+    server.feed("/feed.xml", rss("Desk", [{"title": "Ferry returns to Lake Ordway", "link": server.url("/r/1"),
+                                           "published": T0}]))
+    w = watcher(engine, clock, interval=600)
+    w.feeds.add(server.url("/feed.xml"))
+    stop = asyncio.Event()
+    real, calls, told = w.run_round, [], []
+
+    async def locked_once(force: bool = False):
+        calls.append(force)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        stop.set()
+        return await real(force=force)
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    w.run_round, w.sleep = locked_once, no_wait
+    asyncio.run(w.run_forever(stop=stop, on_busy=told.append))
+    assert told == ["database is locked"] and len(calls) == 2
+    assert engine.store.counts()["articles"] == 1

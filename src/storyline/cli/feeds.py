@@ -476,7 +476,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 print(json.dumps(summary.to_dict()), flush=True)
 
         if args.once:
-            summary = asyncio.run(watcher.run_round(force=args.force))
+            try:
+                summary = asyncio.run(_once(watcher, args.force))
+            except asyncio.CancelledError:
+                if not args.quiet:
+                    print("watch: stopped; what the feeds that had answered brought is stored", file=sys.stderr)
+                return 143  # 128 + SIGTERM: the round did not finish
             if summary.due:
                 on_round(summary)
             else:
@@ -485,7 +490,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
                     print(json.dumps(summary.to_dict()))
             return 1 if summary.due and summary.failed == summary.due else 0
         try:
-            asyncio.run(_forever(watcher, on_round, args.force))
+            asyncio.run(_forever(watcher, on_round, args.force, args.quiet))
         except asyncio.CancelledError:
             if not args.quiet:
                 print("watch: stopped", file=sys.stderr)
@@ -494,8 +499,26 @@ def cmd_watch(args: argparse.Namespace) -> int:
         engine.close()
 
 
-async def _forever(watcher, on_round, force: bool) -> None:
+async def _forever(watcher, on_round, force: bool, quiet: bool) -> None:
     """Rounds until SIGTERM (a clean stop) or Ctrl-C; what was ingested is already flushed."""
+    _stop_on_sigterm()
+
+    def busy(reason: str) -> None:
+        if not quiet:
+            print(f"storyline: watch: the store is busy ({reason}); the round is tried again in a minute",
+                  file=sys.stderr)
+
+    await watcher.run_forever(on_round=on_round, force=force, on_busy=busy)
+
+
+async def _once(watcher, force: bool):
+    """One round; SIGTERM (cron's `timeout`, systemd) stops it as Ctrl-C does: what the feeds that had
+    answered brought is stored, the others are given back at once (not held for ten minutes)."""
+    _stop_on_sigterm()
+    return await watcher.run_round(force=force)
+
+
+def _stop_on_sigterm() -> None:
     import asyncio
     import signal
 
@@ -506,4 +529,3 @@ async def _forever(watcher, on_round, force: bool) -> None:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     except (NotImplementedError, RuntimeError):  # not on this platform
         pass
-    await watcher.run_forever(on_round=on_round, force=force)

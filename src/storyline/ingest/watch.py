@@ -30,6 +30,7 @@ import asyncio
 import hashlib
 import math
 import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -250,6 +251,16 @@ FAILING_AFTER = 3
 CLAIM_SECONDS = 600.0
 
 
+def _asked_to_wait(feed: Feed, now: float) -> bool:
+    """Whether the feed's server asked (``Retry-After``, with any status) not to be fetched before a
+    time still to come."""
+    until = feed.extra.get("retry_until")
+    if isinstance(until, (int, float)):
+        return until > now
+    # Rows recorded before the time was kept: a 429 or 503 carried it.
+    return feed.last_status in (429, 503) and feed.next_fetch is not None and feed.next_fetch > now
+
+
 class Watcher:
     """Follows the feeds of a :class:`FeedStore` into an :class:`ArticleSink` (an engine).
 
@@ -294,7 +305,9 @@ class Watcher:
                 retry_after: float | None = None) -> FeedResult:
         now = self.clock()
         failures, next_fetch = self.schedule(feed, now, False, retry_after)
-        update = FeedUpdate(feed.id, now, status, error, failures, next_fetch)
+        # Kept so that --force knows a server's wish (whatever its status) from our own back-off.
+        until = now + min(retry_after, self.settings.max_retry_after) if retry_after is not None else None
+        update = FeedUpdate(feed.id, now, status, error, failures, next_fetch, extra={"retry_until": until})
         return FeedResult(feed, "failed", update, status=status, error=error)
 
     # -- one feed ---------------------------------------------------------------------------------
@@ -318,7 +331,8 @@ class Watcher:
         if answer.status == 304:
             failures, next_fetch = self.schedule(feed, now, True, ttl=feed.extra.get("ttl"))
             update = FeedUpdate(feed.id, now, 304, None, failures, next_fetch, answer.etag, answer.last_modified,
-                                validators=bool(answer.etag or answer.last_modified), url=moved)
+                                validators=bool(answer.etag or answer.last_modified), url=moved,
+                                extra={"retry_until": None})
             if update.validators:  # a 304 may refresh one validator; keep the other
                 update = replace(update, etag=answer.etag or feed.etag,
                                  last_modified=answer.last_modified or feed.last_modified)
@@ -327,7 +341,7 @@ class Watcher:
         if digest == feed.extra.get("digest"):
             failures, next_fetch = self.schedule(feed, now, True, ttl=feed.extra.get("ttl"))
             update = FeedUpdate(feed.id, now, 200, None, failures, next_fetch, answer.etag, answer.last_modified,
-                                validators=True, url=moved)
+                                validators=True, url=moved, extra={"retry_until": None})
             return FeedResult(feed, "unchanged", update, status=200, received=answer.received)
         parsed: ParsedFeed = await asyncio.to_thread(
             parse_feed, answer.body, answer.url, now, answer.content_type, feed.title, s.future_tolerance)
@@ -336,7 +350,7 @@ class Watcher:
         if s.fetch_articles and articles:
             articles, result_pages = await self._full_texts(fetcher, articles)
         failures, next_fetch = self.schedule(feed, now, True, ttl=parsed.ttl)
-        extra: dict[str, Any] = {"digest": digest, "entries": parsed.entries, "ttl": parsed.ttl,
+        extra: dict[str, Any] = {"retry_until": None, "digest": digest, "entries": parsed.entries, "ttl": parsed.ttl,
                                  "warning": parsed.warning}
         update = FeedUpdate(feed.id, now, 200, None, failures, next_fetch, answer.etag, answer.last_modified,
                             validators=True, title=parsed.title, site=parsed.site, url=moved, extra=extra)
@@ -383,8 +397,7 @@ class Watcher:
         start = time.perf_counter()
         now = self.clock()
         if force:  # whatever our schedule says; never before the time a server asked for (Retry-After)
-            due = [f for f in self.feeds.all()
-                   if not (f.last_status in (429, 503) and f.next_fetch is not None and f.next_fetch > now)]
+            due = [f for f in self.feeds.all() if not _asked_to_wait(f, now)]
         else:
             due = self.feeds.due(now)
         # Taken for this round, so that another watcher of the store leaves them alone; given back
@@ -487,13 +500,23 @@ class Watcher:
 
     async def run_forever(self, on_round: Callable[[RoundSummary], None] | None = None,
                           stop: asyncio.Event | None = None, force: bool = False,
-                          max_wait: float = 60.0) -> None:
+                          max_wait: float = 60.0, on_busy: Callable[[str], None] | None = None) -> None:
         """Run rounds until ``stop`` is set (or the task is cancelled), waiting for the next due feed.
 
-        ``on_round`` is called after each round that fetched something.
+        ``on_round`` is called after each round that fetched something. A round that finds the store
+        locked by another process for longer than its busy timeout is tried again at the next wait
+        (``on_busy`` is told why): a long write elsewhere must not end a watcher that runs for days.
         """
         while stop is None or not stop.is_set():
-            summary = await self.run_round(force=force)
+            try:
+                summary = await self.run_round(force=force)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if on_busy is not None:
+                    on_busy(str(exc))
+                await self.sleep(max_wait)
+                continue
             force = False
             if summary.due and on_round is not None:
                 on_round(summary)

@@ -187,3 +187,26 @@ def test_one_old_arrival_does_not_stretch_a_since_last_brief(run_cli, tmp_path):
     brief = _brief(run_cli, db, "--since-last")
     assert brief["articles"] == 1  # counted, as what arrived
     assert _unix(brief["start"]) >= _unix(first["end"]) - 7 * 86400  # but the period reaches back a week at most
+
+
+def test_a_developing_story_is_briefed_with_its_news_not_its_first_days(run_cli, tmp_path):
+    text = ("The strike at the port of Talvik spread to the rail freight terminal as dockworkers picketed, "
+            "union leader Zoe Harrow said.")
+    first = [{"title": t, "text": text, "source": s, "published": p} for p, s, t in (
+        ("2026-12-01T02:00:00Z", "Global Wire", "Talvik port strike spreads to rail terminal"),
+        ("2026-12-01T03:00:00Z", "Harbor Times", "Talvik strike: rail freight halted as dockers picket"),
+        ("2026-12-01T04:00:00Z", "Daily Meridian", "Talvik port strike hits fuel deliveries"))]
+    ending = [{"title": "Talvik dockworkers end strike after pay deal", "source": "Global Wire",
+               "published": "2026-12-02T16:00:00Z",
+               "text": "Dockworkers at the port of Talvik returned to work after the port authority agreed to a "
+                       "7 percent raise, union leader Zoe Harrow said."}]
+    db = _ingest(run_cli, tmp_path, first)
+    _brief(run_cli, db, "--since-last")
+    _ingest(run_cli, tmp_path, ending, "later.jsonl")
+    (story,) = _brief(run_cli, db, "--since-last")["stories"]
+    assert story["status"] == "developing" and story["headline"] != ending[0]["title"]
+    assert story["latest"] == ending[0]["title"]
+    assert "returned to work" in story["summary"] and "spread to the rail" not in story["summary"]
+    md = run_cli("brief", "--db", db, "--since", "24h").stdout
+    assert "**Latest:** Talvik dockworkers end strike after pay deal" in md
+    assert "latest: Talvik dockworkers end strike after pay deal" in md.split("## Executive summary")[1]

@@ -295,6 +295,8 @@ class BriefStoryOut(BaseModel):
     first_seen: str | None
     last_seen: str | None
     links: list[BriefLinkOut] = Field(description="an article worth opening per outlet, newest first")
+    latest: str | None = Field(None, description="a developing story's news: the headline of its new articles "
+                                                 "(its summary is then told from them)")
 
 
 class BriefOut(BaseModel):

@@ -100,6 +100,9 @@ class BriefStory:
     first_seen: float | None
     last_seen: float | None
     links: tuple[Link, ...] = ()
+    #: For a developing story: the headline of what is new (the most representative of its new
+    #: articles' titles), when it is not the story's own. Its summary is then told from them too.
+    latest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +192,7 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
     counts back from the newest article; ``since_last`` starts at the last brief's mark instead (24 h
     when there is none). ``topic`` keeps the stories a full-text query finds. Nothing is written.
     """
-    from .describe import describe, key_entities
+    from .describe import describe, headline_and_centre, key_entities, story_title, summarise
 
     if getattr(store, "db", None) is None:
         raise BriefError("briefs need an SQLite store")
@@ -265,8 +268,19 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
         else:
             new_names = ()
         status = "developing" if old else "new"
+        summary, latest = story.summary, None
+        originals = [r for r in fresh if r.kind != "copy"]
+        if old and originals:
+            # A brief says what changed: the story's headline and lede were written by its first days
+            # ("strike spreads to rail terminal"), its new articles say what happened since ("strike
+            # ends after pay deal").
+            lead, centre = headline_and_centre(originals)
+            latest = story_title(lead)
+            summary = summarise(originals, centre, latest, vectorizer) or summary
+            if latest == story.headline:
+                latest = None
         items.append(BriefStory(
-            id=story.id, headline=story.headline, summary=story.summary, status=status,
+            id=story.id, headline=story.headline, summary=summary, status=status, latest=latest,
             articles=story.articles, outlets=story.outlets, new_articles=len(fresh),
             new_outlets=tuple(new_outlets), new_entities=new_names, entities=names[:6],
             importance=weight, why=_why(status, len(fresh), weight, new_outlets, fresh_label),
@@ -277,6 +291,7 @@ def build_brief(store: BriefStore, vectorizer: "Vectorizer", since: float | None
     items = items[:limit]
     executive = tuple(f"{s.headline} — {s.why.split('; ')[0]}"
                       + (f"; {explain_burst(s.importance.burst)}" if s.importance.burst else "")
+                      + (f"; latest: {s.latest}" if s.latest else "")
                       for s in items[:5])
     return Brief(start=start, end=end, fresh_from=fresh_from, topic=topic, previous=mark, articles=period_articles,
                  outlets=len(period_outlets), executive=executive, stories=tuple(items), note=note,

@@ -97,6 +97,8 @@ def markdown(brief: Brief) -> str:
             out += [f"### {_md(s.headline)}", "",
                     f"*{_md(s.why)}. {_of(s.articles, s.outlets)} in all, "
                     f"{_when(s.first_seen)} – {_when(s.last_seen)} UTC (story {s.id}).*", ""]
+            if s.latest:
+                out += [f"**Latest:** {_md(s.latest)}", ""]
             if s.summary:
                 out += [_md(s.summary), ""]
             new = _what_is_new(s)
@@ -166,9 +168,11 @@ def html_fragment(brief: Brief, story_href: Callable[[int], str] | None = None) 
             if story_href is not None:
                 headline = f'<a href="{e(story_href(s.id))}">{headline}</a>'
             parts.append(f'<article class="story" data-id="{s.id}"><h3><span class="tag {s.status}">'
-                         f'{s.status}</span><span class="headline">{headline}</span></h3>')
+                         f'{s.status}</span> <span class="headline">{headline}</span></h3>')
             parts.append(f'<p class="meta">{e(s.why.split("; coverage ")[0])}.{burst} {_of(s.articles, s.outlets)} '
                          f'in all, {_when(s.first_seen)} – {_when(s.last_seen)} UTC.</p>')
+            if s.latest:
+                parts.append(f'<p class="latest" dir="auto"><strong>Latest:</strong> {e(s.latest)}</p>')
             if s.summary:
                 parts.append(f"<p>{e(s.summary)}</p>")
             new = _what_is_new(s)

@@ -4,6 +4,7 @@ is retried with back-off), a command gets them on stdin, and nothing repeats aft
 from __future__ import annotations
 
 import json
+import sqlite3
 import re
 import socket
 import threading
@@ -137,6 +138,25 @@ def test_a_new_story_matching_fires_and_an_unreachable_webhook_never_fails_inges
     # removing the watchlist drops its pending deliveries
     assert run_cli("watchlist", "remove", "lights", "--db", db).returncode == 0
     assert query(db, "SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL")[0][0] == 0
+
+
+def test_the_log_line_is_not_counted_as_a_delivery(run_cli, tmp_path):
+    """Every watchlist also writes its alerts to stderr: that "delivery" cannot fail, and counting it
+    made `alerts --deliver` report success (exit 0) when every webhook was down."""
+    db = tmp_path / "l.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    assert run_cli("watchlist", "add", "lights", "--query", "lanterns", "--webhook", "http://127.0.0.1:9/none",
+                   "--db", db).returncode == 0
+    assert run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db).returncode == 0
+    with sqlite3.connect(db) as conn:  # as when a pass ran out of time before the log line's turn
+        conn.execute("UPDATE alert_deliveries SET delivered_at = NULL, attempts = 0, next_try = 0")
+        conn.execute("UPDATE alert_deliveries SET last_error = NULL")
+    listed = run_cli("alerts", "--db", db).stdout
+    assert "; 1 delivery pending" in listed and "(None)" not in listed, listed  # the webhook, not the log
+    proc = run_cli("alerts", "--deliver", "--db", db)
+    assert proc.returncode == 1, proc.stderr  # the only real delivery failed
+    assert "0 deliveries made" in proc.stderr and "1 pending" in proc.stderr
+    assert "alert [lights] match:" in proc.stderr  # the log line itself still appears
 
 
 class Trickler:

@@ -49,6 +49,9 @@ class DeliveryReport:
     pending: int
     #: Deliveries that failed :data:`MAX_ATTEMPTS` times and are no longer tried (``requeue`` revives them).
     given_up: int = 0
+    #: Alerts written to the log (stderr) in this pass: not counted as deliveries, since every
+    #: watchlist has this target and it cannot fail (a report of "delivered" hid dead webhooks).
+    logged: int = 0
 
 
 def retry_base() -> float:
@@ -149,7 +152,7 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
         "SELECT d.id, d.target, d.attempts, a.payload, d.next_try FROM alert_deliveries d JOIN alerts a "
         "ON a.id = d.alert WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_try <= ? ORDER BY d.id",
         (MAX_ATTEMPTS, now)).fetchall()
-    delivered = failed = 0
+    delivered = failed = logged = 0
     down: dict[str, tuple[float, str]] = {}  # targets that failed in this pass: when to try again, and why
     put_off: dict[str, int] = {}
     for delivery_id, target, attempts, payload, next_try in due:
@@ -185,7 +188,10 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
             else:
                 log(f"alert delivery to {target} failed ({exc}); retrying later")
             continue
-        delivered += 1
+        if target == "log":
+            logged += 1
+        else:
+            delivered += 1
         db.execute("UPDATE alert_deliveries SET attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
                    (attempts + 1, time.time(), delivery_id))
     for target, count in put_off.items():
@@ -198,8 +204,8 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
     pending, given_up = db.execute(
         "SELECT coalesce(sum(CASE WHEN attempts < ? THEN 1 ELSE 0 END), 0), "
         "coalesce(sum(CASE WHEN attempts >= ? THEN 1 ELSE 0 END), 0) FROM alert_deliveries "
-        "WHERE delivered_at IS NULL", (MAX_ATTEMPTS, MAX_ATTEMPTS)).fetchone()
-    return DeliveryReport(delivered, failed, int(pending), int(given_up))
+        "WHERE delivered_at IS NULL AND target != 'log'", (MAX_ATTEMPTS, MAX_ATTEMPTS)).fetchone()
+    return DeliveryReport(delivered, failed, int(pending), int(given_up), logged)
 
 
 def requeue(db) -> int:
@@ -219,13 +225,14 @@ def next_due(db) -> float | None:
 def drain(db, wait: float, log: Callable[[str], None] | None = None) -> DeliveryReport:
     """Deliver until the queue is empty or ``wait`` seconds have passed, sleeping until retries are due."""
     deadline = time.monotonic() + wait
-    delivered = failed = 0
+    delivered = failed = logged = 0
     while True:
         report = deliver_due(db, log)
         delivered += report.delivered
         failed += report.failed
+        logged += report.logged
         due = next_due(db)
         if not report.pending or due is None or time.monotonic() + max(0.0, due - time.time()) > deadline:
-            return DeliveryReport(delivered, failed, report.pending, report.given_up)
+            return DeliveryReport(delivered, failed, report.pending, report.given_up, logged)
         pause = max(0.0, due - time.time())
         time.sleep(pause)

@@ -153,11 +153,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         rows = db.execute(
             "SELECT a.id, w.name, a.story, a.condition, a.fired_at, a.payload, "
             "(SELECT count(*) FROM alert_deliveries d WHERE d.alert = a.id AND d.delivered_at IS NULL "
-            f" AND d.attempts < {MAX_ATTEMPTS}), "
+            f" AND d.attempts < {MAX_ATTEMPTS} AND d.target != 'log'), "
             "(SELECT count(*) FROM alert_deliveries d WHERE d.alert = a.id AND d.delivered_at IS NULL "
-            f" AND d.attempts >= {MAX_ATTEMPTS}), "
+            f" AND d.attempts >= {MAX_ATTEMPTS} AND d.target != 'log'), "
             "(SELECT group_concat(d.last_error, '; ') FROM alert_deliveries d WHERE d.alert = a.id "
-            " AND d.delivered_at IS NULL) "
+            " AND d.delivered_at IS NULL AND d.last_error IS NOT NULL) "
             "FROM alerts a LEFT JOIN watchlists w ON w.id = a.watchlist "
             f"WHERE a.{FIRED} ORDER BY a.id DESC LIMIT ?", (args.limit,)).fetchall()
     out = []
@@ -177,7 +177,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         states = [f"{plural(a[key], 'delivery', 'deliveries')} {word}"
                   for key, word in (("pending_deliveries", "pending"), ("given_up_deliveries", "given up"))
                   if a[key]]
-        state = f"; {', '.join(states)} ({a['last_error']})" if states else ""
+        state = f"; {', '.join(states)}" + (f" ({a['last_error']})" if a["last_error"] else "") if states else ""
         print(f"#{a['id']} {when} [{a['watchlist']}] {a['condition']}: {a['headline']} (story {a['story']}; "
               f"{a['reason']}){state}")
     return status

@@ -4,8 +4,8 @@ is retried with back-off), a command gets them on stdin, and nothing repeats aft
 from __future__ import annotations
 
 import json
-import sqlite3
 import re
+import sqlite3
 import socket
 import threading
 import time
@@ -353,3 +353,16 @@ def test_slow_targets_get_a_pass_of_ten_seconds_at_most(tmp_path, monkeypatch):
     tried = [a for (a,) in db.execute("SELECT attempts FROM alert_deliveries ORDER BY id")]
     assert tried == [1, 1, 0, 0]  # the two left over lost no attempt
     store.close()
+
+
+def test_a_webhooks_token_never_reaches_the_log(run_cli, tmp_path):
+    db = tmp_path / "t.db"
+    assert run_cli("ingest", write(tmp_path / "early.jsonl", EARLY), "--db", db).returncode == 0
+    hook = "http://user:PASSW@127.0.0.1:9/hook?token=WEBHOOKSECRET"
+    assert run_cli("watchlist", "add", "lights", "--query", "lanterns", "--webhook", hook, "--db", db).returncode == 0
+    proc = run_cli("ingest", write(tmp_path / "fest.jsonl", FESTIVAL), "--db", db)
+    assert "alert delivery to webhook:http://127.0.0.1:9/hook?… failed" in proc.stderr, proc.stderr
+    proc = run_cli("alerts", "--deliver", "--db", db, env={"STORYLINE_ALERT_RETRY": "0"})
+    listed = run_cli("alerts", "--db", db).stdout + run_cli("alerts", "--json", "--db", db).stdout
+    for text in (proc.stderr, listed):
+        assert "WEBHOOKSECRET" not in text and "PASSW" not in text

@@ -309,3 +309,21 @@ def test_serve_on_a_port_in_use_or_a_wrong_host_is_one_line(run_cli, tmp_path):
 def test_a_password_in_a_store_address_is_never_printed(run_cli, tmp_path, db):
     proc = run_cli("stories", "--db", db)
     assert proc.returncode == 1 and "s3cret" not in proc.stderr and "***" in proc.stderr, proc.stderr
+
+
+# -- secrets never reach a message ---------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["postgresql://news:a%zzLEAK3@127.0.0.1:9/news",
+                                 "postgresql://news:a b?c=d&LEAK4 x@127.0.0.1:9/news"])
+def test_a_password_the_driver_cannot_parse_is_not_repeated_in_its_message(run_cli, url):
+    line = one_clear_error(run_cli("stories", "--db", url))
+    assert "LEAK" not in line and "***" in line
+
+
+@pytest.mark.parametrize("target", ["host=127.0.0.1 port=9 dbname=news user=news password=LEAK5",
+                                    "sqlite:///postgresql://news:LEAK6@127.0.0.1:9/news"])
+def test_a_connection_string_is_never_taken_for_a_file(run_cli, tmp_path, target):
+    write_jsonl(tmp_path / "in.jsonl", STREAM[:3])
+    line = one_clear_error(run_cli("ingest", "in.jsonl", "--db", target))
+    assert "LEAK" not in line and ("keyword connection string" in line or "names a URL" in line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # no file named after the password

@@ -186,3 +186,26 @@ def test_impossible_dates_an_older_version_stored_are_cleared_on_upgrade(tmp_pat
     assert spans[0][1:] == (1_795_160_520.0, 1_795_160_520.0) and spans[-1] == (c.story_id, None, None)
     listed = run_cli("stories", "--db", path, "--json")
     assert listed.returncode == 0, listed.stderr
+
+
+def test_a_full_disk_is_reported_as_such(tmp_path):
+    """SQLite rolls back by itself on a full disk; the ROLLBACK after it failed with "no transaction
+    is active", and that was the error users saw."""
+    import sqlite3
+
+    from storyline import Article, Engine
+    from storyline.config import Config
+
+    engine = Engine(str(tmp_path / "full.db"), Config(embeddings="none"), batch_size=50)
+    engine.add(Article(id="a0", title="Quillon harbour reopens", text="The harbour reopened."))
+    engine.flush()
+    db = engine.store.db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0] + 3}")  # a tiny disk
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        for i in range(2000):
+            engine.add(Article(id=f"a{i + 1}", title=f"Report {i} on Quillon harbour and the Dunmere bridge",
+                               text=f"Words about the harbour and bridge number {i}. " * 20))
+        engine.flush()
+    db.execute("PRAGMA max_page_count = 1073741823")  # space again: what was written is intact
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] >= 1

@@ -54,6 +54,29 @@ class DeliveryReport:
     logged: int = 0
 
 
+def shown(target: str) -> str:
+    """A delivery target fit for a log: a webhook's address without its query, fragment or user
+    (where its token usually is), a command as ``command``.
+
+    >>> shown("webhook:https://hooks.example/in?token=s3cret"), shown("webhook:https://u:pw@hooks.example/x")
+    ('webhook:https://hooks.example/in?…', 'webhook:https://hooks.example/x')
+    >>> shown("command:mail -s alert me@example.org"), shown("log")
+    ('command', 'log')
+    """
+    from urllib.parse import urlsplit
+
+    kind, _, rest = target.partition(":")
+    if kind == "webhook":
+        try:
+            parts = urlsplit(rest)
+            host = parts.hostname or ""
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            return "webhook"
+        return f"webhook:{parts.scheme}://{host}{port}{parts.path}{'?…' if parts.query or parts.fragment else ''}"
+    return kind
+
+
 def retry_base() -> float:
     """Seconds before the first retry (``$STORYLINE_ALERT_RETRY``, default 30)."""
     try:
@@ -90,19 +113,19 @@ def send(target: str, payload: dict, log: Callable[[str], None]) -> None:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 _drain(response, time.monotonic() + BODY_SECONDS)
         except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"HTTP {exc.code} from {url}") from None
+            raise DeliveryError(f"HTTP {exc.code} from {shown(target)[len('webhook:'):]}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"{url}: {reason}", unreachable=True) from None
+            raise DeliveryError(f"{shown(target)[len('webhook:'):]}: {reason}", unreachable=True) from None
         return
     if target.startswith("command:"):
         command = target[len("command:"):]
         returncode, stderr = _run(command, body)
         if returncode != 0:
             err = stderr.decode("utf-8", "replace").strip().splitlines()
-            raise DeliveryError(f"command exited {returncode}: {err[-1] if err else command}")
+            raise DeliveryError(f"command exited {returncode}" + (f": {err[-1]}" if err else ""))
         return
-    raise DeliveryError(f"unknown alert target {target!r}")
+    raise DeliveryError(f"unknown alert target {shown(target)!r}")
 
 
 def _run(command: str, body: bytes) -> tuple[int, bytes]:
@@ -184,9 +207,9 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
             db.execute("UPDATE alert_deliveries SET attempts = ?, next_try = ?, last_error = ? WHERE id = ?",
                        (attempts + 1, retry_at, str(exc), delivery_id))
             if attempts + 1 >= MAX_ATTEMPTS:
-                log(f"alert delivery to {target} given up after {MAX_ATTEMPTS} attempts: {exc}")
+                log(f"alert delivery to {shown(target)} given up after {MAX_ATTEMPTS} attempts: {exc}")
             else:
-                log(f"alert delivery to {target} failed ({exc}); retrying later")
+                log(f"alert delivery to {shown(target)} failed ({exc}); retrying later")
             continue
         if target == "log":
             logged += 1
@@ -196,7 +219,7 @@ def deliver_due(db, log: Callable[[str], None] | None = None, now: float | None 
                    (attempts + 1, time.time(), delivery_id))
     for target, count in put_off.items():
         if count:
-            log(f"alert delivery to {target}: {count} more {'alert waits' if count == 1 else 'alerts wait'} "
+            log(f"alert delivery to {shown(target)}: {count} more {'alert waits' if count == 1 else 'alerts wait'} "
                 "for its next try")
     if left_over:
         log(f"alert deliveries: {left_over} more {'waits' if left_over == 1 else 'wait'} for the next run "

@@ -80,7 +80,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     except BaseException:
         store.close()
         if new_file:  # leave no empty store behind
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writer"):
                 if os.path.exists(path + suffix):  # type: ignore[operator]
                     os.remove(path + suffix)  # type: ignore[operator]
         raise

@@ -61,6 +61,9 @@ def sqlite_path(target: str) -> str | None:
             raise StoreError(f"{target}: an SQLite URL is sqlite:///PATH (three slashes, then a relative path; "
                              "four for an absolute one)")
         path = target[len("sqlite:///"):]
+        if "://" in path:
+            raise StoreError(f"sqlite:///{redact(path)}: sqlite:/// names a file, and this names a URL; "
+                             "give the URL alone")
         if not path.strip():
             raise StoreError(f"{target}: no file named; write sqlite:///news.db (relative) or "
                              "sqlite:////srv/news.db (absolute)")
@@ -69,7 +72,15 @@ def sqlite_path(target: str) -> str | None:
         return None
     if not target.strip():
         raise StoreError("the store's path is empty; name an SQLite file (e.g. --db news.db)")
+    if _KEYWORD_DSN.match(target):
+        # It would be a file named after the connection string (its password too), written silently.
+        raise StoreError(f"{redact(target)}: a PostgreSQL keyword connection string; write it as a URL: "
+                         "postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
     return target
+
+
+#: ``host=db dbname=news ...``: libpq's keyword form, which only looks like a file name.
+_KEYWORD_DSN = re.compile(r"(?i)^\s*(host|hostaddr|dbname|user|password|port|service|sslmode)\s*=\S*(\s+\w+\s*=|$)")
 
 
 def is_postgres_url(target: str) -> bool:
@@ -79,6 +90,39 @@ def is_postgres_url(target: str) -> bool:
     (True, False)
     """
     return target.startswith(("postgresql://", "postgres://"))
+
+
+def secrets_of(url: str) -> list[str]:
+    """The password a connection URL or keyword DSN holds, as written and percent-decoded: what must
+    never appear in a message, whoever wrote the message (libpq quotes the part it cannot parse).
+
+    >>> secrets_of("postgresql://news:a%zzLEAK@db.example/news"), secrets_of("host=db password=s3cret")
+    (['a%zzLEAK'], ['s3cret'])
+    """
+    from urllib.parse import unquote
+
+    found = []
+    m = re.match(r"^[A-Za-z][\w+.-]*://[^:@/]*:(.*)@[^@]*$", url, re.DOTALL)
+    if m:
+        found.append(m.group(1))
+    found += [v.strip("'") for v in re.findall(r"(?i)\bpassword\s*=\s*('[^']*'|[^&\s]*)", url)]
+    out: list[str] = []
+    for secret in found:
+        for form in (secret, unquote(secret)):
+            if len(form) >= 2 and form not in out:
+                out.append(form)
+    return out
+
+
+def scrubbed(message: str, url: str) -> str:
+    """``message`` with every form of ``url``'s password replaced by ``***``.
+
+    >>> scrubbed('invalid percent-encoded token: "a%zzLEAK"', "postgresql://u:a%zzLEAK@h/db")
+    'invalid percent-encoded token: "***"'
+    """
+    for secret in sorted(secrets_of(url), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
 
 
 def redact(url: str) -> str:

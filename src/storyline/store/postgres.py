@@ -27,7 +27,7 @@ from typing import Any
 
 from .base import ArticleRow
 from .errors import UNFINISHED_KEY, StoreError, refuse_unfinished
-from .open import redact
+from .open import redact, scrubbed
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import CLEAR_IMPOSSIBLE_DATES, search_text
 from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
@@ -245,14 +245,14 @@ class PostgresStore(StoryReads):
             # holds a snapshot (or locks) open between calls.
             self.conn = connect(url)
         except psycopg.Error as exc:
-            raise StoreError(f"{self.path}: cannot connect to PostgreSQL ({_first_line(exc)})") from None
+            raise StoreError(f"{self.path}: cannot connect to PostgreSQL ({scrubbed(_first_line(exc), url)})") from None
         try:
             self._migrate()
             self._prepare_vectors()
             unfinished = self.conn.execute("SELECT value FROM meta WHERE key = %s", (UNFINISHED_KEY,)).fetchone()
         except psycopg.Error as exc:
             self.conn.close()
-            raise StoreError(f"{self.path}: not a usable storyline database ({_first_line(exc)})") from None
+            raise StoreError(f"{self.path}: not a usable storyline database ({scrubbed(_first_line(exc), url)})") from None
         if unfinished is not None:
             self.conn.close()
             refuse_unfinished(self.path, unfinished[0])

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import ArticleRow, chunks
-from .errors import UNFINISHED_KEY, StoreError, refuse_unfinished
+from .errors import UNFINISHED_KEY, StoreError, refuse_unfinished, rollback
 from .reads import ARTICLE_COLUMNS as _ARTICLE_COLUMNS
 from .reads import CLEAR_IMPOSSIBLE_DATES, fts5_query, plain_words, search_text
 from .reads import StoryReads
@@ -233,7 +233,7 @@ class SQLiteStore(StoryReads):
                 self.db.execute(f"PRAGMA user_version = {target + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                rollback(self.db)
                 raise
 
     # -- state -----------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ class SQLiteStore(StoryReads):
             db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(state.items()))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
         finally:
             self.end_write()
@@ -335,7 +335,7 @@ class SQLiteStore(StoryReads):
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_seq', ?)", (str(last).encode(),))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
         return last - done
 

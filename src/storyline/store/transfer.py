@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UNFINISHED_KEY, StoreError
+from .errors import UNFINISHED_KEY, StoreError, rollback
 
 #: Tables with their columns and each column's kind (i: integer, r: real, t: text, b: bytes). The order
 #: is the copy order. Search indexes are not copied: each backend builds its own from the articles.
@@ -158,7 +158,7 @@ def _write(store: Any, table: str, names: Sequence[str], rows: list[tuple]) -> N
         db.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        rollback(db)
         raise
 
 

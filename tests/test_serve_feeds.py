@@ -155,3 +155,31 @@ def test_behind_a_reverse_proxy_the_public_address_is_answered_and_linked(tmp_pa
         assert direct.entries[0].link.startswith("https://news.example/story/")
     finally:
         srv.stop()
+
+
+def test_an_undated_story_is_dated_by_the_clock_and_a_foreign_title_says_its_language(tmp_path, run_cli):
+    """Undated stories were dated 1970 in feeds (sorted last, never reaching a reader) and their pages
+    said datetime="None"; a German title inside an English page was read with an English voice."""
+    import json
+
+    records = [{"id": "dated", "title": "Harbour cranes return to Kessling docks", "source": "Port Times",
+                "text": "Cranes returned to the Kessling docks on Monday.", "published": "2026-11-20T08:00:00Z"},
+               {"id": "undated", "title": "Leuchtturmwärter von Halvorsen geht in Rente", "lang": "de",
+                "source": "Inselbote", "text": "Der Leuchtturmwärter von Halvorsen geht nach vierzig Jahren in Rente."}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    db = tmp_path / "u.db"
+    assert run_cli("ingest", "in.jsonl", "--db", db).returncode == 0
+    srv = Server(db)
+    try:
+        feed = ET.fromstring(srv.get("/feeds/stories.atom").content)
+        for entry in feed.findall(f"{ATOM}entry"):
+            assert not entry.find(f"{ATOM}updated").text.startswith("1970"), entry.find(f"{ATOM}title").text
+        story = srv.get("/api/stories?limit=5").json()["stories"]
+        undated = next(s["id"] for s in story if s["headline"].startswith("Leuchtturm"))
+        page = srv.get(f"/story/{undated}").text
+        assert 'datetime="None"' not in page
+        assert 'lang="de">Leuchtturmwärter von Halvorsen geht in Rente' in page
+        front = srv.get("/").text
+        assert 'id="live" role="status" aria-live="polite"' in front
+    finally:
+        srv.stop()

@@ -81,6 +81,10 @@ def timeline(points: Sequence[tuple[str, int]], width: int = 720, height: int = 
     (3, True, True)
     >>> 'width="44.0"' in timeline([("2026-11-20T07:00Z", 1)])  # one hour is one bar's width, not the chart's
     True
+    >>> 'aria-label="Articles per hour: 1 article over 1 hour"' in timeline([("2026-11-20T07:00Z", 1)])
+    True
+    >>> "7 articles over 3 hours, most (5) at Fri 20 Nov, 09:00 UTC" in svg
+    True
     """
     if not points:
         return ""
@@ -97,7 +101,10 @@ def timeline(points: Sequence[tuple[str, int]], width: int = 720, height: int = 
     gap = min(4.0, slot * 0.2)
     unit = "hour" if hourly else "day"
     total = sum(c for _, c in points)
-    title = f"Articles per {unit}: {total} articles over {n} {unit}s"
+    busiest = max(points, key=lambda p: p[1])
+    # What the bars show, in words (a screen reader gets no bars): the total, the span, the peak.
+    title = (f"Articles per {unit}: {total} article{'s' if total != 1 else ''} over {n} {unit}{'s' if n != 1 else ''}"
+             + (f", most ({busiest[1]}) {'at' if hourly else 'on'} {_label(busiest[0], hourly)[1]}" if n > 1 else ""))
     out = [f'<svg class="timeline" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
            f'preserveAspectRatio="xMidYMid meet"><title>{escape(title)}</title>']
     tick = 0

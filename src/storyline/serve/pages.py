@@ -236,9 +236,12 @@ def router(state: ServerState) -> APIRouter:
         conn = state.readers.get()
         first = conn.execute("SELECT id FROM articles ORDER BY seq LIMIT 1").fetchone()
         store = hashlib.blake2b((first[0] if first else "").encode("utf-8"), digest_size=6).hexdigest()
+        now = queries.Clock.of(conn).now
         entries = [feeds.Entry(
             id=f"urn:storyline:{store}:story:{c.id}", title=c.headline, link=f"{base}/story/{c.id}",
-            updated=c.last_seen, published=c.first_seen, summary=c.summary,
+            # An undated story (its articles gave no date) is as new as the store's clock: dated 1970,
+            # it sorted last and never reached a reader.
+            updated=c.last_seen if c.last_seen is not None else now, published=c.first_seen, summary=c.summary,
             content_html=env.get_template("_feed_entry.html").render(c=c, base=base),
             categories=[e.name for e in c.entities]) for c in cards]
         # The key (a search, a watchlist's name) and the path are percent-encoded: a URN and a link
@@ -246,8 +249,7 @@ def router(state: ServerState) -> APIRouter:
         kind, _, value = key.partition(":")
         feed_id = f"urn:storyline:{store}:{kind}" + (f":{quote(value, safe='')}" if value else "")
         self_url = base + quote(request.url.path) + (("?" + request.url.query) if request.url.query else "")
-        body = feeds.atom(feed_id, title, self_url, base + page, entries, subtitle,
-                          updated=queries.Clock.of(conn).now)
+        body = feeds.atom(feed_id, title, self_url, base + page, entries, subtitle, updated=now)
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     @pages.get("/feeds/stories.atom")

@@ -96,6 +96,8 @@ class CoverageEntry:
     published: float | None
     why: Why
     copies: tuple["CoverageEntry", ...] = ()
+    #: The article's language (ISO 639-1), when known: the page marks its title with it.
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,19 +335,21 @@ def story_detail(conn: Connection, cache: Descriptions, story_id: int,
     row = rows[story_id]
     clock = Clock.of(conn)
     desc = cache.get(conn, row)
-    light = [ArticleRow(seq, aid, title, "", url, None, published, source, None, story, kind, copy_of, "", 0.0,
+    light = [ArticleRow(seq, aid, title, "", url, None, published, source, lang, story, kind, copy_of, "", 0.0,
                         why, b"")
-             for seq, aid, title, url, published, source, story, kind, copy_of, why in conn.execute(
-                 "SELECT seq, id, title, url, published, source, story, kind, copy_of, why FROM articles "
+             for seq, aid, title, url, published, source, lang, story, kind, copy_of, why in conn.execute(
+                 "SELECT seq, id, title, url, published, source, lang, story, kind, copy_of, why FROM articles "
                  "WHERE story = ? ORDER BY seq", (row.id,))]
     whys = {a.id: a.why for a in light}
+    langs = {a.id: a.lang for a in light}
     limit = None if show_all else COVERAGE_SHOWN
     groups: list[tuple[str, list[CoverageEntry]]] = []
     shown = 0
 
     def entry(item: CoverageItem) -> CoverageEntry:
         return CoverageEntry(item.article_id, item.title, item.url, item.source, item.published,
-                             explain(whys[item.article_id], row.id), tuple(entry(c) for c in item.copies))
+                             explain(whys[item.article_id], row.id), tuple(entry(c) for c in item.copies),
+                             langs[item.article_id])
 
     for outlet, items in group_coverage(light):
         if limit is not None and shown >= limit:

@@ -406,3 +406,20 @@ def test_a_title_the_cue_lists_do_not_know_is_folded_into_the_bare_name():
     names = {e.name: (e.type, e.count) for e in story.entities}
     assert names.get("Helene Brandt") == ("person", 4), names
     assert not [n for n in names if n.endswith("Helene Brandt") and n != "Helene Brandt"], names
+
+
+def test_a_place_named_with_a_german_or_spanish_head_word_is_a_place():
+    """"Provinz Hokuren" and "Stadt Sanmura" were people, and folded the English articles' bare names into them."""
+    engine = Engine(config=Config(embeddings="none"))
+    for n, (title, text, lang) in enumerate([
+            ("Earthquake strikes Hokuren province", "A magnitude 6.4 earthquake struck Hokuren province, collapsing "
+             "buildings in Sanmura, the Hokuren disaster agency said.", "en"),
+            ("Hokuren quake toll rises", "The death toll from the earthquake in Hokuren province rose to 18 as "
+             "rescuers searched Sanmura.", "en"),
+            ("Erdbeben erschüttert Provinz Hokuren", "Ein Erdbeben der Stärke 6,4 hat die Provinz Hokuren "
+             "erschüttert. In der Stadt Sanmura stürzten Gebäude ein.", "de")]):
+        engine.add(Article(id=str(n), title=title, text=text, source=f"outlet{n}", lang=lang,
+                           published=T0 + n * HOUR))
+    (story,) = engine.stories()
+    types = {e.name: e.type for e in story.entities}
+    assert all(t != "person" for t in types.values()), types

@@ -40,8 +40,9 @@ RETRY = 5.0
 
 #: The version of the descriptions stored in ``story_cache``: one stored by an older version (before
 #: keywords were written as words, "X of Place" split in two, "Fire and Rescue" kept whole, or a summary
-#: found for a story whose sentences repeat its headline) is stale however unchanged its story.
-DESCRIBED_BY = 4
+#: found for a story whose sentences repeat its headline, "Provinz X" typed as a place) is stale however
+#: unchanged its story.
+DESCRIBED_BY = 5
 #: How a current description's JSON ends (checked in SQL, which both backends take: no JSON functions).
 _CURRENT = f'%"v":{DESCRIBED_BY}}}'
 

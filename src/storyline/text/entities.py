@@ -48,8 +48,12 @@ _PLACE_WORDS = frozenset(
 #: Last words of the names of events and prizes: no person's, though made of words never written small.
 _EVENT_WORDS = frozenset("""cup championship championships trophy tournament festival awards award prize olympics
     games summit conference forum expo open grand prix marathon derby series""".split())
-#: First words of place names ("San Jose", "Fort Worth", "Mount Kenya").
-_PLACE_FIRST = frozenset("san santa santo saint st fort port puerto cerro mount mt lake cape".split())
+#: First words of place names ("San Jose", "Fort Worth", "Mount Kenya"), and the words German, Spanish,
+#: French and Italian put before a place's name ("Provinz Hokuren", "ciudad de Mendoza", "île de Ré"),
+#: which made a person of "Stadt Sanmura".
+_PLACE_FIRST = frozenset("""san santa santo saint st fort port puerto cerro mount mt lake cape provinz stadt
+    bezirk landkreis kreis gemeinde insel region provincia ciudad región regione città ville département comune
+    municipio isla île""".split())
 _PLACES = frozenset(
     """afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh belarus belgium
     bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo croatia cuba cyprus
@@ -228,8 +232,8 @@ def entity_type(name: str, common: set[str] | frozenset[str] = frozenset()) -> s
     ['person', 'place', 'org', 'place']
     >>> entity_type("Regional Security", {"regional", "security"})
     'other'
-    >>> entity_type("Continental Cup"), entity_type("São Paulo")
-    ('other', 'place')
+    >>> entity_type("Continental Cup"), entity_type("São Paulo"), entity_type("Provinz Hokuren")
+    ('other', 'place', 'place')
     """
     parts = [p.strip(".").lower() for p in name.split()]
     if not parts:

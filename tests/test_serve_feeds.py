@@ -183,3 +183,28 @@ def test_an_undated_story_is_dated_by_the_clock_and_a_foreign_title_says_its_lan
         assert 'id="live" role="status" aria-live="polite"' in front
     finally:
         srv.stop()
+
+
+def test_a_search_feed_follows_the_newest_matches_not_the_best(tmp_path):
+    """A feed is read for what is new: once a query matched more than 200 articles, a new story that
+    ranked lower than the best 200 never reached it."""
+    from storyline import Article, Engine
+    from storyline.config import Config
+
+    db = tmp_path / "many.db"
+    with Engine(str(db), Config(embeddings="none")) as engine:
+        for n in range(220):  # many strong matches: the query word in the title and twice in the text
+            engine.add(Article(id=f"h{n}", title=f"Harbour works {n}: Quillon harbour crane {n} moved",
+                               text=f"Harbour crane {n} moved along the harbour at Quillon pier {n}.",
+                               source=f"outlet{n % 7}", published=1795000000.0 + n * 600))
+        filler = " ".join(f"glacier{i} museum{i}" for i in range(150))
+        engine.add(Article(id="late", title="Glacier museum unveils ice sculpture hall",
+                           text=f"{filler} The hall faces the harbour.", source="Alpine Post",
+                           published=1795000000.0 + 300 * 600))
+    srv = Server(db)
+    try:
+        feed = ET.fromstring(srv.get("/feeds/search.atom", params={"q": "harbour"}).content)
+        titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
+        assert titles[0] == "Glacier museum unveils ice sculpture hall", titles[:3]
+    finally:
+        srv.stop()

@@ -261,7 +261,9 @@ def router(state: ServerState) -> APIRouter:
     @pages.get("/feeds/search.atom")
     def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500)) -> Response:
         state.writer.sync_search()
-        result = queries.search(state.readers.get(), state.cache, q, stories=_FEED_SIZE)
+        # The newest matches, not the best: on a store of any size a topic passes 200 matching
+        # articles, and a new story that ranked lower never reached the feed's readers.
+        result = queries.search(state.readers.get(), state.cache, q, stories=_FEED_SIZE, newest=True)
         cards = sorted(result.cards, key=lambda c: (c.last_seen or 0.0, c.id), reverse=True)
         return feed_response(request, "search:" + q, f"storyline: {q}", query("/search", q=q), cards,
                              f"Stories matching “{q}”, most recently active first.")

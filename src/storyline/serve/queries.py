@@ -425,16 +425,17 @@ def marked(text: str) -> str:
 
 
 def search(conn: Connection, cache: Descriptions, query: str, limit: int = 200,
-           stories: int = 20, page: int = 1) -> SearchResult:
+           stories: int = 20, page: int = 1, newest: bool = False) -> SearchResult:
     """Stories whose articles match a full-text query, best match first (the index must be synced):
-    page ``page`` of them, ``stories`` a page, from the best ``limit`` matching articles."""
+    page ``page`` of them, ``stories`` a page, from the best ``limit`` matching articles (with
+    ``newest``, the newest ``limit`` matching articles, newest first: what a feed follows)."""
     clock = Clock.of(conn)
     query = search_text(query)
     if not query or only_excludes(query):  # "-word" alone: FTS5 cannot say it, and nothing is asked for
         return SearchResult(query, [], {}, clock, 0)
     dialect = dialect_of(conn)
     sql = (f"SELECT a.id, a.story, a.title, {dialect.title_marked}, {dialect.snippet_marked}, a.source, a.published "
-           f"FROM {dialect.match_from} ORDER BY {dialect.match_order} LIMIT ?")
+           f"FROM {dialect.match_from} ORDER BY {'a.seq DESC' if newest else dialect.match_order} LIMIT ?")
     try:
         found = conn.execute(sql, (dialect.full_text(query), limit)).fetchall()
     except dialect.syntax_errors:  # not FTS5 syntax: search the words as they are

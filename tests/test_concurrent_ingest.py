@@ -126,3 +126,33 @@ def test_an_idle_engine_lets_another_writer_go_on(tmp_path):
             proc.kill()
     assert holder.returncode == 0
     assert {r[0] for r in query(db, "SELECT id FROM articles")} == {"held", "more", "held-again", "more2"}
+
+
+def test_an_ingest_waiting_for_the_writer_turn_stops_on_sigterm(tmp_path):
+    """Stopped while another process held the store, ingest tried to place what it had read, and so
+    waited for that process again (SIGTERM then ignored): it now says what it did not store."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import clean_env, write_jsonl
+    from storyline.store import open_store
+
+    db = str(tmp_path / "held.db")
+    holder = open_store(db)
+    holder.begin_write()
+    try:
+        records = [{"id": f"w{i}", "title": f"Quillon harbour crane {i} moved", "text": "Cranes moved."}
+                   for i in range(5)]
+        proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest",
+                                 str(write_jsonl(tmp_path / "in.jsonl", records, labels=False)), "--db", db],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
+        line = proc.stderr.readline()
+        assert "waiting for another process writing to this store" in line, line
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=15)[1]
+        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert "5 articles read but not yet stored" in err
+    finally:
+        holder.end_write()
+        holder.close()

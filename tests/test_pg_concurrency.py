@@ -172,3 +172,25 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(pg_server, tmp
         assert proc.returncode == 0, err
     assert sql(fresh, "SELECT version FROM storyline_schema") == [(len(MIGRATIONS),)]
     assert sql(fresh, "SELECT id FROM articles") == [("a",)]
+
+
+def test_a_writer_waiting_for_the_lock_says_so_and_stops_on_sigterm(pg_server, tmp_path):
+    """A blocking wait in the server said nothing and let no SIGTERM through until the other writer
+    let go (for ever, if that one was suspended)."""
+    import signal
+
+    target = pg_server.new_database()
+    holder = open_store(target)
+    holder.begin_write()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest",
+                                 write_jsonl(tmp_path / "in.jsonl", demo_records()[:5]), "--db", target],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
+        line = proc.stderr.readline()
+        assert "waiting for another process writing to this store" in line, line
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=15)[1]
+        assert proc.returncode == 130 and "Traceback" not in err, err
+    finally:
+        holder.end_write()
+        holder.close()

@@ -231,12 +231,19 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         for path in missing[:-1]:
             print(f"{PROG}: error: {path}: no such file", file=sys.stderr)
         raise UsageError(f"{missing[-1]}: no such file")
-    engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args), batch_size=500)
-    batch: list = []
-    # A service manager stops a process with SIGTERM: stop as ^C does, writing what was read.
+    # A service manager stops a process with SIGTERM: stop as ^C does, writing what was read. Set
+    # before the engine opens the store, whose first write may wait for another writer's turn.
     stop_on_term = threading.current_thread() is threading.main_thread()
     if stop_on_term:
         before_term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        engine = Engine(db or args.db or default_path(), _config(getattr(args, "config", None), args),
+                        batch_size=500)
+    except BaseException:
+        if stop_on_term:
+            signal.signal(signal.SIGTERM, before_term)
+        raise
+    batch: list = []
 
     def place() -> None:
         # Articles are placed in small batches: embeddings are computed several times faster so.
@@ -296,7 +303,12 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         after_ingest(engine, quiet)  # watchlists: alerts for new matches and bursts, after the commit
         totals = engine.store.counts()
     except KeyboardInterrupt:
-        place()  # the records read before ^C are kept (closing writes them), as the ones placed are
+        if engine.writing:
+            place()  # the records read before ^C are kept (closing writes them), as the ones placed are
+        elif batch and not quiet:
+            # Stopped while another process held the store: placing them would wait for it again.
+            print(f"{PROG}: {plural(len(batch), 'article')} read but not yet stored (another process was "
+                  "writing to the store); run the ingest again to add them", file=sys.stderr)
         raise
     finally:
         if stop_on_term:

@@ -459,7 +459,7 @@ class PostgresStore(StoryReads):
         if not self._writing:
             self._turns.take()
             try:
-                self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
+                self._advisory_lock()
             except BaseException:
                 self._turns.give()
                 raise
@@ -474,6 +474,37 @@ class PostgresStore(StoryReads):
             self._shared_until = time.monotonic() + 1.0
         self._seen_seq = last
         return last
+
+    def _advisory_lock(self, timeout: float = 600.0) -> None:
+        """Take the writer lock, waiting in the server a second at a time: one blocking call waited for
+        ever, said nothing, and let no SIGTERM through until the other writer let go. Says (once) that
+        it waits after two seconds, and gives up after ``timeout``."""
+        import logging
+
+        start = time.monotonic()
+        said = False
+        self.conn.execute("SET lock_timeout = '1s'")
+        try:
+            while True:
+                try:
+                    self.conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
+                    return
+                except self._psycopg.errors.LockNotAvailable:
+                    pass
+                waited = time.monotonic() - start
+                if waited > 2.0 and not said:
+                    said = True
+                    logging.getLogger("storyline.store").warning(
+                        "%s: waiting for another process writing to this store to let go (an ingest, a watch, "
+                        "a server, or a program holding an Engine it has not flushed or closed)", self.path)
+                if waited > timeout:
+                    raise StoreError(f"{self.path}: another storyline process has been writing to this store "
+                                     f"for {timeout:.0f} s; try again when it has finished")
+        finally:
+            try:
+                self.conn.execute("SET lock_timeout = 0")
+            except self._psycopg.Error:
+                pass  # the connection broke (or the wait was interrupted): its own error is the one to say
 
     # -- reads (the queries themselves are shared: store/reads.py) -----------------------------------
 

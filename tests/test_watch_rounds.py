@@ -424,3 +424,25 @@ def test_a_store_locked_by_another_process_costs_a_round_not_the_watcher(server,
     asyncio.run(w.run_forever(stop=stop, on_busy=told.append))
     assert told == ["database is locked"] and len(calls) == 2
     assert engine.store.counts()["articles"] == 1
+
+
+def test_a_dead_host_costs_one_timeout_not_one_per_feed_queued_behind_it(server, clock, engine):
+    """Two requests at a time per host: ten feeds of a server that never answers took five timeouts
+    in a row, and no feed's articles were stored until then."""
+    import time
+
+    server.feed("/ok.xml", rss("Good Outlet", [{"title": "Seline River ports reopen after flood",
+                                                "link": server.url("/a/1"), "published": T0}]))
+    for i in range(10):
+        server.reply(f"/dead/{i}.xml", Reply(200, b"<rss/>", delay=20))
+    w = watcher(engine, clock, timeout=1.0)
+    w.feeds.add(server.url("/ok.xml"))
+    for i in range(10):
+        w.feeds.add(f"http://localhost:{server.port}/dead/{i}.xml")  # another host name, the same dead server
+    start = time.monotonic()
+    s = run(w)
+    took = time.monotonic() - start
+    assert took < 4.0, took  # one timeout (1 s), not five
+    assert s.failed == 10 and s.added == 1
+    skipped = [e for e in s.errors if "answered none of this round's requests in time" in e["error"]]
+    assert len(skipped) == 8  # the two that timed out say so; the eight behind them were not tried

@@ -309,6 +309,11 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        #: Hosts that let two requests time out and answered none (in this Fetcher: one round): their
+        #: other requests fail at once, so a dead server costs one timeout, not one per feed queued
+        #: behind its slots. A host that answers others keeps its slow feed's neighbours.
+        self._timeouts: dict[str, int] = {}
+        self._answered: set[str] = set()
         self.requests = 0
 
     async def __aenter__(self) -> "Fetcher":
@@ -355,14 +360,24 @@ class Fetcher:
         for _hop in range(lim.max_redirects + 1):
             host = check_url(current, lim.allow_private)
             async with self._host_slot(host), self._global:
+                if self._timeouts.get(host, 0) >= 2 and host not in self._answered:
+                    raise FetchTimeout(f"{host} answered none of this round's requests in time; "
+                                       "tried again next round")
                 loop = asyncio.get_running_loop()
                 if deadline is None:  # waiting for a slot does not count against the timeout
                     deadline = loop.time() + lim.timeout
                 try:
                     async with asyncio.timeout_at(deadline):
                         answer = await self._once(current, headers)
-                except TimeoutError:
+                except (TimeoutError, FetchTimeout) as exc:
+                    self._timeouts[host] = self._timeouts.get(host, 0) + 1
+                    if isinstance(exc, FetchTimeout):
+                        raise
                     raise FetchTimeout(f"no complete answer within {lim.timeout:g} s") from None
+                except FetchError:
+                    self._answered.add(host)  # an HTTP error is an answer: the host is up
+                    raise
+                self._answered.add(host)
             if isinstance(answer, Fetched):
                 moved = current if permanent and current != url else None  # only after redirects
                 return Fetched(answer.url, answer.status, answer.body, answer.content_type, answer.etag,

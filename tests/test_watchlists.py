@@ -98,3 +98,20 @@ def test_matching_by_query_entity_and_both(tmp_path, run_cli):
         assert match(query="council", entity="Piet Anselm") == {vote}
         assert match(query="lanterns", entity="Piet Anselm") == set()  # both must match
         assert matching_stories(lists.get("w0"), engine.store, common, among={vote}) == {vote}
+
+
+def test_an_entity_matches_whatever_its_accents_and_its_unicode_form(tmp_path, run_cli):
+    import unicodedata
+
+    records = [{"id": f"z{i}", "title": f"Union leader Zoë Harrow rejects Talvik port offer {i}",
+                "text": "Zoë Harrow, who leads the Talvik dockworkers, rejected the port authority's offer.",
+                "source": f"outlet{i}", "published": f"2026-12-01T0{i}:00:00Z"} for i in range(3)]
+    db = tmp_path / "z.db"
+    assert run_cli("ingest", write(tmp_path / "z.jsonl", records), "--db", db).returncode == 0
+    for name, entity in (("plain", "Zoe Harrow"), ("upper", "ZOË HARROW"), ("composed", "Zoë Harrow")):
+        proc = run_cli("watchlist", "add", name, "--entity", entity, "--db", db)
+        assert proc.returncode == 0 and "1 story matches now" in proc.stdout, (entity, proc.stdout)
+    decomposed = unicodedata.normalize("NFD", "Zoë")
+    assert run_cli("watchlist", "add", "Zoë", "--entity", "Harrow", "--db", db).returncode == 0
+    again = run_cli("watchlist", "add", decomposed, "--entity", "Harrow", "--db", db)
+    assert again.returncode == 1 and "exists" in again.stderr  # one name, however it was typed

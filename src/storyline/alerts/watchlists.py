@@ -103,7 +103,10 @@ class Watchlists:
 
     def add(self, name: str, query: str | None = None, entity: str | None = None,
             webhook: str | None = None, command: str | None = None, checked_seq: int = 0) -> Watchlist:
-        name = check_name(name)
+        # One spelling of a name whatever the keyboard sent: "Zoë" typed as e + a combining diaeresis
+        # made a second watchlist that looked the same and matched nothing.
+        name = check_name(unicodedata.normalize("NFC", name))
+        entity = unicodedata.normalize("NFC", entity) if entity else entity
         if not (query or "").strip() and not (entity or "").strip():
             raise WatchlistError(f"watchlist {name!r} needs --query or --entity (or both)")
         if webhook and not re.match(r"https?://[^/?#\s]", webhook):
@@ -166,7 +169,7 @@ def matching_stories(watchlist: Watchlist, store, common: Iterable[str] = (),
     if watchlist.query:
         result = {store.resolve(s) for _seq, s, _r in store.search(watchlist.query, limit=100000)}
     if watchlist.entity:
-        wanted = watchlist.entity.casefold().split()
+        wanted = _folded(watchlist.entity).split()
         phrase = '"' + watchlist.entity.replace('"', '""') + '"'
         candidates = {store.resolve(s) for _seq, s, _r in store.search(phrase, limit=100000)}
         if result is not None:
@@ -178,9 +181,19 @@ def matching_stories(watchlist: Watchlist, store, common: Iterable[str] = (),
         for story in candidates:
             names = key_entities(store.story_articles(story), common_set, limit=15)
             for e in names:
-                words = e.name.casefold().split()
+                words = _folded(e.name).split()
                 if any(words[i:i + len(wanted)] == wanted for i in range(len(words))):
                     result.add(story)
                     break
     assert result is not None
     return result if among is None else result & among
+
+
+def _folded(name: str) -> str:
+    """A name as compared: case and accents aside, as the full-text index compares words.
+
+    >>> _folded("Zoë Müller"), _folded("ZOE MULLER")
+    ('zoe muller', 'zoe muller')
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

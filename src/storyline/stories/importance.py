@@ -19,7 +19,7 @@ before it (the story's own baseline), and against the rest of the stream over th
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,8 +61,9 @@ class Importance:
 
 
 def _count(times: Sequence[float], lo: float, hi: float) -> int:
-    """Items of a sorted sequence in ``(lo, hi]``."""
-    return bisect_right(times, hi) - bisect_right(times, lo)
+    """Items of a sorted sequence in ``[lo, hi)``: an article on the hour opens a window, it does not
+    close the one before (a new story's first article at 14:00 made its first hours a "burst")."""
+    return bisect_left(times, hi) - bisect_left(times, lo)
 
 
 def find_burst(story_times: Sequence[float], stream_times: Sequence[float], start: float, end: float,
@@ -72,6 +73,15 @@ def find_burst(story_times: Sequence[float], stream_times: Sequence[float], star
     Windows end on every hour; a burst needs :data:`MIN_BURST_ARTICLES` articles in the window, growth
     of at least :data:`MIN_BURST_FACTOR`, growth well above the rest of the stream's, and some coverage before
     (a story's first hours are "new", not a burst).
+
+    >>> H = 3600.0
+    >>> new = [14 * H, 14 * H + 1200, 14 * H + 3000, 15 * H + 600]  # a story's first articles
+    >>> find_burst(new, new + [H, 2 * H, 3 * H], 0.0, 21 * H) is None  # one on the hour: still no burst
+    True
+    >>> grew = [8 * H, 15 * H, 15 * H + 600, 16 * H, 17 * H]  # one article, then four later
+    >>> b = find_burst(grew, grew + [H, 10 * H], 0.0, 17 * H)
+    >>> (b.before, b.after, b.at / H)  # the newest article (at the end, on the hour) is counted
+    (1, 4, 17.0)
     """
     times = sorted(story_times)
     stream = sorted(stream_times)
@@ -80,8 +90,10 @@ def find_burst(story_times: Sequence[float], stream_times: Sequence[float], star
     width = hours * HOUR
     best: Burst | None = None
     first = times[0]
-    t = math.ceil(max(start, first + width) / HOUR) * HOUR
-    stop = math.ceil(end / HOUR) * HOUR
+    # Windows end on the hour, after the first article's window is whole, and until one holds the
+    # newest article (``end`` itself, when it falls on the hour).
+    t = max(math.ceil(start / HOUR), math.floor((first + width) / HOUR) + 1) * HOUR
+    stop = (math.floor(end / HOUR) + 1) * HOUR
     while t <= stop:
         after = _count(times, t - width, t)
         before = _count(times, t - 2 * width, t - width)

@@ -156,3 +156,34 @@ def test_an_ingest_waiting_for_the_writer_turn_stops_on_sigterm(tmp_path):
     finally:
         holder.end_write()
         holder.close()
+
+
+def test_an_ingest_stopped_mid_stream_says_what_it_kept(tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import clean_env, query
+
+    db = str(tmp_path / "s.db")
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "ingest", "-", "--db", db],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=clean_env())
+    for i in range(3):
+        proc.stdin.write(json.dumps({"id": f"s{i}", "title": f"Quillon ferry {i} resumes sailing",
+                                     "text": "The ferry resumed."}) + "\n")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until the three are stored (a pipe's lines are placed as they come)
+        try:
+            if query(db, "SELECT count(*) FROM articles") == [(3,)]:
+                break
+        except Exception:  # noqa: BLE001 - the store may not exist yet
+            pass
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=20)[1]
+    assert proc.returncode == 130, err
+    assert "stopped after 3 articles read: 3 new ones stored, 0 already stored" in err, err

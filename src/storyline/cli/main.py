@@ -244,6 +244,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
             signal.signal(signal.SIGTERM, before_term)
         raise
     batch: list = []
+    interrupted = False
 
     def place() -> None:
         # Articles are placed in small batches: embeddings are computed several times faster so.
@@ -303,6 +304,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         after_ingest(engine, quiet)  # watchlists: alerts for new matches and bursts, after the commit
         totals = engine.store.counts()
     except KeyboardInterrupt:
+        interrupted = True
         if engine.writing:
             place()  # the records read before ^C are kept (closing writes them), as the ones placed are
         elif batch and not quiet:
@@ -319,6 +321,11 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
             progress.close()
             if stop_on_term:
                 signal.signal(signal.SIGTERM, before_term)
+            if interrupted and not quiet:  # what a stop kept, before the one line that says it stopped
+                stored = counts["new"] + counts["joined"] + counts["copy"]
+                print(f"{PROG}: stopped after {plural(counts['read'], 'article')} read: {stored:,} new "
+                      f"{'one' if stored == 1 else 'ones'} stored, {counts['duplicate']:,} already stored "
+                      "(run the same command again to go on)", file=sys.stderr)
     if counts["skipped"] > problems_shown and not quiet:
         more = counts['skipped'] - problems_shown
         print(f"{PROG}: … and {more:,} more skipped {'item' if more == 1 else 'items'}", file=sys.stderr)

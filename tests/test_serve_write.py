@@ -465,3 +465,15 @@ def test_a_live_stores_story_list_answers_304_to_a_client_polling_it(server):
     else:
         raise AssertionError("no 304 in three tries")
     assert first.json()["clock"].endswith(":00Z")
+
+
+def test_a_form_error_names_the_field_as_labelled_and_marks_it(server):
+    """The error said '**published**: not a date', and no field said it was the one at fault."""
+    cookie, token = csrf_form(server)
+    r = post_form(server, {"title": "Bushfire crews hold the line at Yarrowdale", "published": "yesterday-ish",
+                           "csrf_token": token, "token": TOKEN}, {"storyline_csrf": cookie}, {"Origin": server.base})
+    assert r.status_code == 422, r.text
+    assert '<a href="#f-published"><strong>Published</strong></a>' in r.text
+    assert re.search(r'id="f-published"[^>]*aria-invalid="true" aria-describedby="e-published"', r.text)
+    assert 'id="e-published"' in r.text and 'id="problems" tabindex="-1" autofocus' in r.text
+    assert 'id="f-title"' in r.text and not re.search(r'id="f-title"[^>]*aria-invalid', r.text)

@@ -129,3 +129,13 @@ def test_import_of_a_url_says_how_to_import_it_not_that_no_file_exists(run_cli, 
     assert line.startswith("storyline: error: https://news.example/subscriptions.opml: a URL, not a file")
     assert "storyline feeds import -" in line and "storyline feeds add URL" in line
     assert not db.exists()  # refused before any store was made
+
+
+def test_a_password_in_a_feed_url_is_not_shown_but_is_kept(run_cli, tmp_path):
+    db = tmp_path / "f.db"
+    url = "https://reader:s3cret@news.example/rss.xml"
+    added = run_cli("feeds", "add", url, "--db", db)
+    assert added.returncode == 0 and "s3cret" not in added.stdout and "reader:***@news.example" in added.stdout
+    listed = run_cli("feeds", "list", "--db", db)
+    assert listed.returncode == 0 and "s3cret" not in listed.stdout + listed.stderr
+    assert "s3cret" in run_cli("feeds", "export", "--db", db).stdout  # what fetches it again

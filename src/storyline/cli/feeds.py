@@ -180,12 +180,12 @@ def _feeds_add(args: argparse.Namespace) -> int:
                 bad += 1
                 continue
             if added:
-                print(f"added feed {feed.id}: {feed.url}")
+                print(f"added feed {feed.id}: {_shown(feed.url)}")
                 note = _private_note(feed.url)
                 if note:
                     print(f"{PROG}: {note}", file=sys.stderr)
             else:
-                print(f"already following feed {feed.id}: {feed.url}")
+                print(f"already following feed {feed.id}: {_shown(feed.url)}")
     finally:
         store.close()
     return 1 if bad else 0
@@ -271,7 +271,7 @@ def _feeds_list(args: argparse.Namespace) -> int:
         state = _feed_json(f, now)["state"]
         if state == "failing":
             state = f"failing ×{f.failures}"
-        name = f"{f.title} <{f.url}>" if f.title else f.url
+        name = f"{f.title} <{_shown(f.url)}>" if f.title else _shown(f.url)
         print(f"{f.id:>4}  {state:<12} {f.articles_seen:>8,}  {_when(f.last_fetch):<16}  "
               f"{_until(f.next_fetch, now):<8}  {name}")
         if f.failures and f.last_error:
@@ -292,7 +292,7 @@ def _feeds_remove(args: argparse.Namespace) -> int:
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
                 missing += 1
                 continue
-            print(f"removed feed {feed.id}: {feed.url} (its {feed.articles_seen:,} articles stay in the store)")
+            print(f"removed feed {feed.id}: {_shown(feed.url)} (its {feed.articles_seen:,} articles stay in the store)")
     finally:
         store.close()
     return 1 if missing else 0
@@ -346,13 +346,13 @@ class _Reporter:
         if result.outcome == "failed":
             wait = format_wait(max(0.0, result.update.next_fetch - now_wall))
             times = f", {result.update.failures} times in a row" if result.update.failures > 1 else ""
-            self._write(f"{PROG}: feed {result.feed.id} {result.feed.url}: {result.error} "
+            self._write(f"{PROG}: feed {result.feed.id} {_shown(result.feed.url)}: {result.error} "
                         f"(next try in {wait}{times})")
         elif result.warning:
-            self._write(f"{PROG}: feed {result.feed.id} {result.feed.url}: {result.warning}")
+            self._write(f"{PROG}: feed {result.feed.id} {_shown(result.feed.url)}: {result.warning}")
         if result.problems:  # entries that could not become articles: say which feed, and why
             n = len(result.problems)
-            self._write(f"{PROG}: feed {result.feed.id} {result.feed.url}: {n} {'entry' if n == 1 else 'entries'} "
+            self._write(f"{PROG}: feed {result.feed.id} {_shown(result.feed.url)}: {n} {'entry' if n == 1 else 'entries'} "
                         f"skipped ({result.problems[0]}{', ...' if n > 1 else ''})")
         now = time.monotonic()
         if done == 1:  # a new round: the first progress line is due a moment from now
@@ -529,3 +529,15 @@ def _stop_on_sigterm() -> None:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     except (NotImplementedError, RuntimeError):  # not on this platform
         pass
+
+
+def _shown(url: str) -> str:
+    """A feed URL for a message: a password in it (``https://user:pw@host/feed``) shown as ``***``.
+    `feeds export` and `--json` keep it whole: they are how the feed is fetched again.
+
+    >>> _shown("https://reader:s3cret@news.example/rss"), _shown("https://news.example/rss")
+    ('https://reader:***@news.example/rss', 'https://news.example/rss')
+    """
+    from ..store.open import redact
+
+    return redact(url)

@@ -233,7 +233,7 @@ def test_the_api_takes_no_longer_fields_than_the_form(server):
     assert count(server.db) == before + 1
     r = post_form(server, {"title": "t" * (title + 1), "csrf_token": token, "token": TOKEN},
                   {"storyline_csrf": cookie})
-    assert r.status_code == 422 and "<strong>title</strong>: too long" in r.text
+    assert r.status_code == 422 and "<strong>Title</strong></a>: too long" in r.text
     # a browser sends a textarea's line breaks as CRLF but counts each as one character
     text = "line\n" * (FIELD_LIMITS["text"] // 5)
     r = post_form(server, {"title": "Kessling ferry: the full timetable", "text": text.replace("\n", "\r\n"),
@@ -474,6 +474,7 @@ def test_a_form_error_names_the_field_as_labelled_and_marks_it(server):
                            "csrf_token": token, "token": TOKEN}, {"storyline_csrf": cookie}, {"Origin": server.base})
     assert r.status_code == 422, r.text
     assert '<a href="#f-published"><strong>Published</strong></a>' in r.text
-    assert re.search(r'id="f-published"[^>]*aria-invalid="true" aria-describedby="e-published"', r.text)
+    assert re.search(r'name="published"[^>]*id="f-published" aria-invalid="true" aria-describedby="e-published"',
+                     r.text)
     assert 'id="e-published"' in r.text and 'id="problems" tabindex="-1" autofocus' in r.text
     assert 'id="f-title"' in r.text and not re.search(r'id="f-title"[^>]*aria-invalid', r.text)

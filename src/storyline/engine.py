@@ -191,11 +191,6 @@ class Engine:
         self._closed = True
         _UNCLOSED.pop(id(self), None)
 
-    @property
-    def writing(self) -> bool:
-        """Whether this engine holds the store's writer turn (so placing articles will not wait)."""
-        return self._writing
-
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("this Engine is closed; open a new one to go on")

@@ -255,6 +255,7 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
             progress.update(counts["read"])
 
     from ..ingest.records import FUTURE_SLACK, MAX_TEXT, MAX_TITLE
+    from ..store.errors import StoreError
     from .render import plural, when
 
     future = time.time() + FUTURE_SLACK
@@ -305,12 +306,19 @@ def cmd_ingest(args: argparse.Namespace, db: str | None = None, quiet: bool | No
         totals = engine.store.counts()
     except KeyboardInterrupt:
         interrupted = True
-        if engine.writing:
-            place()  # the records read before ^C are kept (closing writes them), as the ones placed are
-        elif batch and not quiet:
-            # Stopped while another process held the store: placing them would wait for it again.
-            print(f"{PROG}: {plural(len(batch), 'article')} read but not yet stored (another process was "
-                  "writing to the store); run the ingest again to add them", file=sys.stderr)
+        # The records read before ^C are kept (closing writes them), as the ones placed are; but a
+        # stop must not wait long for another process holding the store (it may have been what the
+        # stop interrupted).
+        limit_wait = getattr(engine.store, "limit_wait", None)
+        if limit_wait is not None:
+            limit_wait(2.0)
+        try:
+            place()
+        except StoreError:
+            if batch and not quiet:
+                print(f"{PROG}: {plural(len(batch), 'article')} read but not yet stored (another process was "
+                      "writing to the store); run the ingest again to add them", file=sys.stderr)
+            batch.clear()
         raise
     finally:
         if stop_on_term:

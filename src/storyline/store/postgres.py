@@ -240,6 +240,7 @@ class PostgresStore(StoryReads):
         self._ask_after = 0.0  # when contended() next asks the server
         self._shared_until = 0.0  # until when to ask before every article (another writer was seen)
         self._seen_seq: int | None = None  # the last seq this process saw or wrote
+        self._wait_limit = 600.0  # seconds a writer waits for the lock before giving up
         try:
             # autocommit: every statement outside an explicit transaction commits, so a reader never
             # holds a snapshot (or locks) open between calls.
@@ -475,7 +476,12 @@ class PostgresStore(StoryReads):
         self._seen_seq = last
         return last
 
-    def _advisory_lock(self, timeout: float = 600.0) -> None:
+    def limit_wait(self, seconds: float) -> None:
+        """From now on, wait at most ``seconds`` for the writer lock (then :class:`StoreError`): an
+        interrupted command's last write must not wait for another process for ten minutes."""
+        self._wait_limit = seconds
+
+    def _advisory_lock(self) -> None:
         """Take the writer lock, waiting in the server a second at a time: one blocking call waited for
         ever, said nothing, and let no SIGTERM through until the other writer let go. Says (once) that
         it waits after two seconds, and gives up after ``timeout``."""
@@ -483,6 +489,7 @@ class PostgresStore(StoryReads):
 
         start = time.monotonic()
         said = False
+        timeout = self._wait_limit
         self.conn.execute("SET lock_timeout = '1s'")
         try:
             while True:

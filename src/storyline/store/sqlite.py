@@ -281,6 +281,12 @@ class SQLiteStore(StoryReads):
 
     # -- reads -----------------------------------------------------------------------------------
 
+    def limit_wait(self, seconds: float) -> None:
+        """From now on, wait at most ``seconds`` for the writer's turn (then :class:`StoreError`): an
+        interrupted command's last write must not wait for another process for ten minutes."""
+        if self._turns is not None:
+            self._turns.timeout = seconds
+
     def begin_write(self) -> int:
         """Wait for the writer's turn (see :mod:`storyline.store.turns`), then return the last article
         ``seq`` stored, by any process. :meth:`write_batch` or :meth:`end_write` ends the turn."""

@@ -102,10 +102,10 @@ def secrets_of(url: str) -> list[str]:
     from urllib.parse import unquote
 
     found = []
-    m = re.match(r"^[A-Za-z][\w+.-]*://[^:@/]*:(.*)@[^@]*$", url, re.DOTALL)
+    m = _URL_PASSWORD.match(url)
     if m:
-        found.append(m.group(1))
-    found += [v.strip("'") for v in re.findall(r"(?i)\bpassword\s*=\s*('[^']*'|[^&\s]*)", url)]
+        found.append(m.group(3))
+    found += [v.strip("'") for _key, v in _KEY_PASSWORD.findall(url)]
     out: list[str] = []
     for secret in found:
         for form in (secret, unquote(secret)):
@@ -135,8 +135,14 @@ def redact(url: str) -> str:
     >>> redact("postgresql://db.example/news?user=news&password=s3cret"), redact("host=db password=s3cret")
     ('postgresql://db.example/news?user=news&password=***', 'host=db password=***')
     """
-    # A password may hold an unencoded @ or /: the host begins after the last @ of the address.
-    m = re.match(r"^([A-Za-z][\w+.-]*://)([^:@/]*):(.*)@([^@]*)$", url, re.DOTALL)
+    m = _URL_PASSWORD.match(url)
     if m:
         url = f"{m.group(1)}{m.group(2)}:***@{m.group(4)}"
-    return re.sub(r"(?i)\b(password\s*=\s*)('[^']*'|[^&\s]*)", r"\1***", url)
+    return _KEY_PASSWORD.sub(r"\1***", url)
+
+
+#: scheme://user:PASSWORD@host...; a password may hold an unencoded @ or /: the host begins after
+#: the last @ of the address.
+_URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://)([^:@/]*):(.*)@([^@]*)$", re.DOTALL)
+#: password=... in a query string or a keyword DSN.
+_KEY_PASSWORD = re.compile(r"(?i)\b(password\s*=\s*)('[^']*'|[^&\s]*)")

@@ -33,7 +33,8 @@ from .reads import CLEAR_IMPOSSIBLE_DATES, search_text
 from .reads import POSTGRES_JSON_NUMBER as _POSTGRES_JSON_NUMBER
 from .reads import STORY_COLUMNS as _STORY_COLUMNS
 from .reads import StoryReads
-from .turns import ProcessTurns
+from .turns import SAY_AFTER, WAITING, ProcessTurns
+from .turns import log as turns_log
 from .vectors import (PGVECTOR_DIM, SCAN_CHUNK, Neighbour, as_query, halfvec_copy, halfvec_text, meaning_of,
                       scan_nearest)
 
@@ -485,8 +486,6 @@ class PostgresStore(StoryReads):
         """Take the writer lock, waiting in the server a second at a time: one blocking call waited for
         ever, said nothing, and let no SIGTERM through until the other writer let go. Says (once) that
         it waits after two seconds, and gives up after ``timeout``."""
-        import logging
-
         start = time.monotonic()
         said = False
         timeout = self._wait_limit
@@ -499,11 +498,9 @@ class PostgresStore(StoryReads):
                 except self._psycopg.errors.LockNotAvailable:
                     pass
                 waited = time.monotonic() - start
-                if waited > 2.0 and not said:
+                if waited > SAY_AFTER and not said:
                     said = True
-                    logging.getLogger("storyline.store").warning(
-                        "%s: waiting for another process writing to this store to let go (an ingest, a watch, "
-                        "a server, or a program holding an Engine it has not flushed or closed)", self.path)
+                    turns_log.warning(WAITING, self.path)
                 if waited > timeout:
                     raise StoreError(f"{self.path}: another storyline process has been writing to this store "
                                      f"for {timeout:.0f} s; try again when it has finished")

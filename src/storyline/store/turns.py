@@ -36,7 +36,10 @@ from .errors import StoreError
 _WRITE, _QUEUE = 0, 1  # the bytes locked: the writer's turn, and the queue for it
 _POLL = 0.01
 #: Seconds of waiting for another process's turn before saying so (once), so a wait never looks like a hang.
-_SAY_AFTER = 2.0
+SAY_AFTER = 2.0
+#: What a writer says once it has waited that long (its argument: the store).
+WAITING = ("%s: waiting for another process writing to this store to let go (an ingest, a watch, a server, "
+           "or a program holding an Engine it has not flushed or closed)")
 
 log = logging.getLogger("storyline.store")
 
@@ -215,7 +218,7 @@ class WriterTurns:
 
     def _lock(self, fd: int, byte: int, deadline: float) -> None:
         assert fcntl is not None
-        say_at = time.monotonic() + _SAY_AFTER
+        say_at = time.monotonic() + SAY_AFTER
         while True:
             try:
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
@@ -224,9 +227,7 @@ class WriterTurns:
                 now = time.monotonic()
                 if now > say_at:
                     say_at = math.inf
-                    log.warning("%s: waiting for another process writing to this store to let go (an "
-                                "ingest, a watch, a server, or a program holding an Engine it has not "
-                                "flushed or closed)", self.local.name)
+                    log.warning(WAITING, self.local.name)
                 if now > deadline:
                     raise StoreError(f"{self.path}: another storyline process has been writing to this "
                                      f"store for {self.timeout:.0f} s; try again when it has finished") from None
